@@ -1,0 +1,17 @@
+# Every external dependency, found from Debian 12 packages (scripts/install-deps.sh installs them).
+find_package(CLI11 2 CONFIG REQUIRED)
+
+find_package(RapidJSON 1.1 CONFIG REQUIRED)
+# Debian's RapidJSON config defines no target; this one also fixes its C++20 warnings
+# (std::iterator deprecation, reversed operator) by turning off the member-iterator class.
+add_library(mahnwerk_rapidjson INTERFACE)
+target_include_directories(mahnwerk_rapidjson SYSTEM INTERFACE ${RAPIDJSON_INCLUDE_DIRS})
+target_compile_definitions(mahnwerk_rapidjson INTERFACE RAPIDJSON_NOMEMBERITERATORCLASS RAPIDJSON_HAS_STDSTRING=1)
+
+if(BUILD_TESTING)
+  find_package(GTest 1.12 CONFIG REQUIRED)
+  include(GoogleTest)
+endif()
+if(MAHNWERK_BUILD_BENCH)
+  find_package(benchmark CONFIG REQUIRED)
+endif()

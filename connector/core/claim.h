@@ -1,0 +1,75 @@
+// The claim engine: for every open item of a Mandant, what the debtor owes under German law on
+// a given day, and why — Verzug start and ground (§ 286), statutory interest as a Zinsstaffel
+// (§§ 288, 247), the € 40 Verzugspauschale (§ 288 V), payments allocated by §§ 366, 367, and
+// the limitation date (§§ 195, 199, 212). Pure and deterministic: no clock, no I/O.
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "connector/core/allocation.h"
+#include "connector/core/basiszins.h"
+#include "connector/core/calendar.h"
+#include "connector/core/interest.h"
+#include "connector/core/limitation.h"
+#include "connector/core/model.h"
+#include "connector/core/result.h"
+#include "connector/core/verzug.h"
+
+namespace mahnwerk::core {
+
+// The policy settings the claim engine reads (the dunning policy carries them too).
+struct ClaimPolicy {
+  int receipt_assumption_days = 3;  // invoice (and Mahnung) receipt = sending date + this
+  DayCount convention = DayCount::kAct365;
+  bool claim_flat_fee = true;       // claim the € 40 Verzugspauschale where the law grants it
+};
+
+// How one payment was applied to one item (§ 367 order).
+struct PaymentApplication {
+  Date date;
+  std::string reference;
+  bool designated = false;  // the payment named this item (Tilgungsbestimmung)
+  Money to_costs;
+  Money to_interest;
+  Money to_principal;
+};
+
+struct ItemClaim {
+  std::size_t item_index = 0;  // into State::items
+  VerzugResult verzug;
+  int surcharge_bp = 0;        // points over the Basiszinssatz (§ 288 I / II)
+  Money principal_open;        // principal after payments
+  Money interest;              // all interest accrued up to as_of (paid or not)
+  Money interest_open;         // interest not yet paid
+  Money flat_fee;              // € 40 Verzugspauschale, zero where not owed
+  Money costs_open;            // unpaid costs (the flat fee, less payments allocated to it)
+  Money open_total;            // principal_open + interest_open + costs_open
+  LimitationResult limitation;
+  std::vector<InterestPeriod> periods;
+  std::vector<PaymentApplication> payments;
+  std::vector<std::string> warnings;
+
+  // Several sentences: the Verzug ground, the interest staircase, the flat fee, the payments
+  // and the limitation date.
+  std::string explanation(const State& state) const;
+};
+
+class ClaimEngine {
+ public:
+  // The engine keeps references: table and calendar must outlive it.
+  ClaimEngine(const BasiszinsTable& table, const HolidayCalendar& calendar, ClaimPolicy policy);
+
+  // Claims for every item of `state` in item order. Checks the references (an item's debtor,
+  // a payment's item or debtor) and currencies first; a broken reference is invalid input whose
+  // context names the field ("items[3].debtor"). Payments after `as_of` are ignored.
+  Result<std::vector<ItemClaim>> compute(const State& state, const Date& as_of) const;
+
+ private:
+  const BasiszinsTable* table_;
+  const HolidayCalendar* calendar_;
+  ClaimPolicy policy_;
+};
+
+}  // namespace mahnwerk::core

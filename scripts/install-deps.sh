@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package mahnwerk needs to build, test and run.
+# Used by both README commands and by .ci/run; safe to run again.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  libboost1.81-dev libssl-dev rapidjson-dev libpugixml-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libsqlite3-dev libpq-dev libcli11-dev
+)
+
+if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${packages[@]}"

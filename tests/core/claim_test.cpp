@@ -1,0 +1,3 @@
+#include "connector/core/claim.h"
+#include <gtest/gtest.h>
+TEST(Placeholder, Builds) {}

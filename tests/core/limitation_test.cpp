@@ -1,0 +1,3 @@
+#include "connector/core/limitation.h"
+#include <gtest/gtest.h>
+TEST(Placeholder, Builds) {}

@@ -1,0 +1,3 @@
+#include "connector/core/verzug.h"
+#include <gtest/gtest.h>
+TEST(Placeholder, Builds) {}
