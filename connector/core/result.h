@@ -65,3 +65,12 @@ struct Ok {};
 using Status = Result<Ok>;
 
 }  // namespace mahnwerk::core
+
+// Assigns the value of a Result expression to `target`, or returns its error from the enclosing
+// function (which must return a Result or Status). The one macro of the project, as in abseil.
+#define MW_ASSIGN_OR_RETURN(target, expr)             \
+  do {                                                \
+    auto mw_result_ = (expr);                         \
+    if (!mw_result_) return mw_result_.error();       \
+    target = std::move(mw_result_).value();           \
+  } while (false)

@@ -1,0 +1,22 @@
+// The canonical JSON form of a Mandant's state (DESIGN.md §4): `debtors`, `items`, `payments`
+// and the notice history `notices`. Amounts are strings with a '.' decimal point, dates
+// YYYY-MM-DD. Every error names the source and the JSON path of the field.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "connector/core/model.h"
+#include "connector/core/result.h"
+
+namespace mahnwerk::jsonfile {
+
+// Parses a state document. `source` names it in errors ("STATE.json").
+// Checks each record on its own (types, dates, amounts, currencies, duplicate ids); references
+// between records (an item's debtor) are checked by the engines that use them.
+core::Result<core::State> parse_state(std::string_view json, std::string_view source);
+
+// read_file + parse_state.
+core::Result<core::State> load_state(const std::string& path);
+
+}  // namespace mahnwerk::jsonfile
