@@ -81,6 +81,11 @@ Date half_year_end(const Date& date) {
   return month_of(date) <= 6 ? make_date(year_of(date), 6, 30) : make_date(year_of(date), 12, 31);
 }
 
+bool continues(const InterestPeriod& last, const Date& start, const Money& principal, int rate_bp) {
+  return add_days(last.to, 1) == start && half_year_end(last.to) == half_year_end(start) &&
+         last.principal == principal && last.rate_bp == rate_bp;
+}
+
 Money round_interest(Int128 exact, Currency currency) {
   return Money(round_fraction(exact, kInterestDenominator, Rounding::kHalfUp), currency);
 }
@@ -147,18 +152,30 @@ Status InterestAccumulator::accrue(const Money& principal, const Date& from, con
     const Date end = std::min(half_year_end(start), to);
     // Never empty: start lies on or after the table's first date (checked above).
     const BasiszinsLookup lookup = *table_->rate_on(start);
-    InterestPeriod& period = periods_.emplace_back();
-    period.from = start;
-    period.to = end;
-    period.days = interest_days(convention_, start, end);
-    period.year_basis = year_basis(convention_, year_of(start));
-    period.basiszins_bp = lookup.rate_bp;
-    period.rate_bp = std::max(0, lookup.rate_bp + surcharge_bp_);
-    period.rate_known = lookup.known;
-    period.principal = principal;
-    period.exact = static_cast<Int128>(principal.minor()) * period.rate_bp * period.days *
-                   (kYearBasisLcm / period.year_basis);
-    exact_total_ += period.exact;
+    const int days = interest_days(convention_, start, end);
+    const int basis = year_basis(convention_, year_of(start));
+    const int rate_bp = std::max(0, lookup.rate_bp + surcharge_bp_);
+    const Int128 exact = static_cast<Int128>(principal.minor()) * rate_bp * days * (kYearBasisLcm / basis);
+    exact_total_ += exact;
+    // A period that only continues the previous one (same half-year, principal and rate; the
+    // caller merely stopped in between) extends it, so the staircase shows real steps only.
+    if (!periods_.empty() && continues(periods_.back(), start, principal, rate_bp)) {
+      InterestPeriod& last = periods_.back();
+      last.to = end;
+      last.days += days;
+      last.exact += exact;
+    } else {
+      InterestPeriod& period = periods_.emplace_back();
+      period.from = start;
+      period.to = end;
+      period.days = days;
+      period.year_basis = basis;
+      period.basiszins_bp = lookup.rate_bp;
+      period.rate_bp = rate_bp;
+      period.rate_known = lookup.known;
+      period.principal = principal;
+      period.exact = exact;
+    }
     if (!lookup.known) {
       std::string warning = lookup.warning();
       if (std::find(warnings_.begin(), warnings_.end(), warning) == warnings_.end()) {

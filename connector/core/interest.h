@@ -68,7 +68,8 @@ class InterestAccumulator {
   InterestAccumulator(const BasiszinsTable& table, DayCount convention, int surcharge_bp);
 
   // Adds interest on `principal` for the days [from, to], both inclusive, split at every
-  // 1 January and 1 July. Nothing happens when to < from or the principal is not positive.
+  // 1 January and 1 July. A call that continues the previous one (next day, same half-year,
+  // principal and rate) extends its last period instead of starting a new one. Nothing happens when to < from or the principal is not positive.
   // Fails (invalid input) when `from` lies before the Basiszinssatz table.
   Status accrue(const Money& principal, const Date& from, const Date& to);
 
@@ -77,6 +78,8 @@ class InterestAccumulator {
   // exact_total rounded half-up to minor units.
   Money rounded_total(Currency currency) const;
   const std::vector<InterestPeriod>& periods() const { return periods_; }
+  // Moves the periods out (the accumulator keeps its totals; its period list is left empty).
+  std::vector<InterestPeriod> take_periods() { return std::move(periods_); }
   // Distinct warnings about rates past the table's end ("rate for 2026-01-01 not in table...").
   const std::vector<std::string>& warnings() const { return warnings_; }
 

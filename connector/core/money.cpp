@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <ostream>
 
 namespace mahnwerk::core {
 namespace {
@@ -232,5 +233,9 @@ std::strong_ordering operator<=>(const Money& a, const Money& b) {
 
 Money min(const Money& a, const Money& b) { return b < a ? b : a; }
 Money max(const Money& a, const Money& b) { return a < b ? b : a; }
+
+std::ostream& operator<<(std::ostream& out, const Money& m) {
+  return out << m.to_string() << ' ' << m.currency().code();
+}
 
 }  // namespace mahnwerk::core

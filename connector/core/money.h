@@ -3,6 +3,7 @@
 #pragma once
 
 #include <compare>
+#include <iosfwd>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -103,5 +104,7 @@ class Money {
 
 Money min(const Money& a, const Money& b);
 Money max(const Money& a, const Money& b);
+// "12.50 EUR", for test failures and diagnostics.
+std::ostream& operator<<(std::ostream& out, const Money& m);
 
 }  // namespace mahnwerk::core

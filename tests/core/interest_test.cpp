@@ -351,6 +351,28 @@ TEST(InterestAccumulator, SumsSeveralPrincipalsExactly) {
   EXPECT_EQ(accumulator.periods()[0].rate_bp, 1262);
 }
 
+TEST(InterestAccumulator, MergesContinuationsButNotRealSteps) {
+  // Stopping and resuming with the same principal in the same half-year is one period; a new
+  // principal or a new half-year starts the next. 2024-H1 business: 12.62 %.
+  const BasiszinsTable table = bundesbank_table();
+  InterestAccumulator accumulator(table, DayCount::kAct365, 900);
+  ASSERT_TRUE(accumulator.accrue(eur(100000), d(2024, 6, 1), d(2024, 6, 10)).ok());
+  ASSERT_TRUE(accumulator.accrue(eur(100000), d(2024, 6, 11), d(2024, 7, 5)).ok());
+  ASSERT_TRUE(accumulator.accrue(eur(50000), d(2024, 7, 6), d(2024, 7, 10)).ok());
+  const auto& periods = accumulator.periods();
+  ASSERT_EQ(periods.size(), 3u);
+  EXPECT_EQ(periods[0].from, d(2024, 6, 1));
+  EXPECT_EQ(periods[0].to, d(2024, 6, 30));
+  EXPECT_EQ(periods[0].days, 30);
+  EXPECT_EQ(periods[1].to, d(2024, 7, 5));
+  EXPECT_EQ(periods[2].principal, eur(50000));
+  Int128 sum = 0;
+  for (const auto& p : periods) sum += p.exact;
+  EXPECT_TRUE(sum == accumulator.exact_total());
+  auto taken = accumulator.take_periods();
+  EXPECT_EQ(taken.size(), 3u);
+}
+
 TEST(InterestAccumulator, IgnoresEmptyRangesAndNonPositivePrincipals) {
   const BasiszinsTable table = bundesbank_table();
   InterestAccumulator accumulator(table, DayCount::kAct365, 500);

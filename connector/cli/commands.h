@@ -1,0 +1,17 @@
+// The subcommands of `mahnwerk`. Each registers itself on the app; its callback stores the
+// process exit code in `exit_code`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "connector/cli/common.h"
+
+namespace mahnwerk::cli {
+
+void register_interest_command(CLI::App& app, int& exit_code);
+void register_claim_command(CLI::App& app, int& exit_code);
+
+// Adds --basiszins and --region to a subcommand.
+void add_law_options(CLI::App& command, LawOptions& options);
+
+}  // namespace mahnwerk::cli
