@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "connector/core/date.h"
@@ -68,11 +69,69 @@ struct NoticeRecord {
   std::optional<Date> received_date;  // receipt; absent: sent + receipt assumption
 };
 
+enum class ChargeKind { kFee, kFlatFee, kInterest };
+std::string_view to_string(ChargeKind kind);  // "fee" | "flat_fee" | "interest"
+
+// A charge booked earlier (history): what was claimed on which item at which level.
+struct ChargeRecord {
+  std::string item;
+  ChargeKind kind = ChargeKind::kFee;
+  int level = 0;
+  Money amount;
+  Date date;
+};
+
+enum class PlanInterval { kMonthly, kBiweekly, kWeekly };
+enum class PlanStatus { kActive, kCompleted, kDefaulted, kCancelled };
+std::string_view to_string(PlanInterval interval);  // "monthly" | "biweekly" | "weekly"
+std::string_view to_string(PlanStatus status);      // "active" | "completed" | "defaulted" | "cancelled"
+
+struct Installment {
+  Date due;      // after § 193
+  Money amount;
+  Money paid;    // allocated so far
+};
+
+// A Ratenzahlungsvereinbarung: the agreed total frozen at agreement and its installments.
+struct PaymentPlan {
+  std::string id;
+  std::string debtor;
+  std::vector<std::string> items;     // OpenItem ids covered
+  Date agreed_on;
+  Money principal;                    // frozen at agreement
+  Money costs;                        // fees and flat fees owed at agreement
+  Money interest;                     // default interest accrued up to agreement
+  int plan_interest_bp = 0;           // optional interest on the plan (p.a.)
+  Money plan_interest;                // total plan interest over the term
+  Money total;                        // principal + costs + interest + plan_interest
+  PlanInterval interval = PlanInterval::kMonthly;
+  std::vector<Installment> installments;
+  int default_after_missed = 2;       // consecutive installments in arrears (Verfallklausel)
+  int grace_days = 7;
+  std::optional<Date> final_notice_date;  // § 498: the two-week notice, once sent
+  PlanStatus status = PlanStatus::kActive;
+};
+
+// The creditor (the Mandant) as letters show it.
+struct Creditor {
+  std::string name;
+  Address address;
+  std::string email;
+  std::string phone;
+  std::string iban;
+  std::string bic;
+  std::string bank;
+  std::string vat_id;
+};
+
 struct State {
+  Creditor creditor;
   std::vector<Debtor> debtors;
   std::vector<OpenItem> items;
   std::vector<Payment> payments;
   std::vector<NoticeRecord> notices;
+  std::vector<ChargeRecord> charges;
+  std::vector<PaymentPlan> plans;
 };
 
 }  // namespace mahnwerk::core

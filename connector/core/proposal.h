@@ -1,0 +1,91 @@
+// The Mahnvorschlag: from a Mandant's state, a policy and a day, which debtor gets which notice
+// with which charges — one notice per debtor and currency — and which items are skipped, and
+// why. Pure and deterministic: the same input gives the same proposal, byte for byte.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "connector/core/basiszins.h"
+#include "connector/core/calendar.h"
+#include "connector/core/model.h"
+#include "connector/core/policy.h"
+#include "connector/core/result.h"
+
+namespace mahnwerk::core {
+
+// One overdue item on a notice.
+struct NoticeItem {
+  std::size_t item_index = 0;  // into State::items
+  int level = 0;               // the item's level after this run (index into Policy::levels)
+  bool escalated = false;      // true: the item reaches `level` with this notice
+  Money open_amount;           // principal still open
+  Money interest;              // default interest to date, where the level claims it (else 0)
+  Money fee;                   // this item's share of the Mahngebühr
+  Money flat_fee;              // € 40 claimed with this notice (else 0)
+};
+
+struct ProposedCharge {
+  ChargeKind kind = ChargeKind::kFee;
+  std::size_t item_index = 0;
+  int level = 0;
+  Money amount;
+  std::string explanation;  // rule, dates, rate
+};
+
+struct Notice {
+  std::size_t debtor_index = 0;  // into State::debtors
+  int level = 0;                 // highest item level
+  Currency currency;
+  std::vector<NoticeItem> items;            // overdue items
+  std::vector<std::size_t> not_yet_due;     // items listed for information
+  std::vector<ProposedCharge> charges;
+  Money total;                              // open amounts + interest + fees + flat fees
+  Date deadline;                            // as_of + deadline days, § 193
+  std::string explanation;
+};
+
+enum class SkipReason {
+  kDebtorBlocked,      // Debtor::block_until >= as_of
+  kItemBlocked,        // OpenItem::block_until >= as_of
+  kDisputed,
+  kInsolvent,
+  kInPaymentPlan,      // covered by an active plan
+  kCoveredByCredit,    // unapplied payments and credit notes cover the overdue total
+  kBelowMinimum,       // below min_amount or min_percent
+  kTooSoon,            // the debtor's last notice is more recent than min_days_between_notices
+  kWaiting,            // overdue, but the next level's threshold is not reached yet
+  kFinalLevelReached,  // all levels sent; see final_actions
+  kPaid,               // nothing open
+};
+std::string_view to_string(SkipReason reason);  // "debtor_blocked", "item_blocked", ...
+
+struct Skipped {
+  std::size_t item_index = 0;
+  SkipReason reason = SkipReason::kPaid;
+  std::string detail;  // "blocked until 2025-07-31: Ratenzahlung angefragt"
+};
+
+// The policy's final action (Mahnbescheid, Inkasso): only ever proposed, never executed
+// without a person's approval.
+struct FinalActionProposal {
+  std::size_t debtor_index = 0;
+  FinalAction action = FinalAction::kNone;
+  std::vector<std::size_t> items;
+  Money total;
+  std::string explanation;
+};
+
+struct Proposal {
+  Date as_of;
+  std::vector<Notice> notices;
+  std::vector<Skipped> skipped;
+  std::vector<FinalActionProposal> final_actions;
+};
+
+// REQUIRES: validate(policy) is empty. Broken references in `state` are invalid input.
+Result<Proposal> propose(const State& state, const Policy& policy, const Date& as_of,
+                         const BasiszinsTable& table, const HolidayCalendar& calendar);
+
+}  // namespace mahnwerk::core
