@@ -1,0 +1,2 @@
+// placeholder: the contract is written in a following commit.
+#pragma once

@@ -1,0 +1,2 @@
+// placeholder: implemented in a following commit.
+#include "connector/core/template.h"

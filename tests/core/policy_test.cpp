@@ -1,0 +1,3 @@
+#include "connector/core/policy.h"
+#include <gtest/gtest.h>
+TEST(Placeholder, Builds) {}

@@ -1,0 +1,3 @@
+#include "connector/core/template.h"
+#include <gtest/gtest.h>
+TEST(Placeholder, Builds) {}
