@@ -31,9 +31,9 @@ struct Totals {
   core::Money principal, interest, costs, total;
 };
 
-std::map<std::string, Totals> totals_of(const core::State& state, const std::vector<core::ItemClaim>& claims) {
+std::map<std::string, Totals> totals_of(const core::State& state, const core::ClaimSet& set) {
   std::map<std::string, Totals> totals;
-  for (const auto& c : claims) {
+  for (const auto& c : set.claims) {
     const core::Currency cur = state.items[c.item_index].currency();
     auto [it, inserted] = totals.try_emplace(std::string(cur.code()), Totals{core::Money::zero(cur), core::Money::zero(cur),
                                                                              core::Money::zero(cur), core::Money::zero(cur)});
@@ -45,11 +45,11 @@ std::map<std::string, Totals> totals_of(const core::State& state, const std::vec
   return totals;
 }
 
-void print_table(const core::State& state, const std::vector<core::ItemClaim>& claims, const core::Date& as_of) {
+void print_table(const core::State& state, const core::ClaimSet& set, const core::Date& as_of) {
   std::printf("Claims as of %s (§§ 286, 288, 366, 367 BGB)\n", core::format_date(as_of).c_str());
   std::printf("%-14s %-12s %-10s %-15s %12s %10s %8s %12s %-10s\n", "item", "debtor", "default", "ground",
               "principal", "interest", "costs", "open total", "limitation");
-  for (const auto& c : claims) {
+  for (const auto& c : set.claims) {
     const auto& item = state.items[c.item_index];
     std::printf("%-14s %-12s %-10s %-15s %12s %10s %8s %12s %-10s\n", item.number.c_str(), item.debtor.c_str(),
                 verzug_text(c).c_str(), std::string(core::to_string(c.verzug.ground)).c_str(),
@@ -57,24 +57,26 @@ void print_table(const core::State& state, const std::vector<core::ItemClaim>& c
                 c.costs_open.to_string().c_str(), c.open_total.to_string().c_str(),
                 core::format_date(c.limitation.limitation_date).c_str());
   }
-  for (const auto& [code, t] : totals_of(state, claims)) {
+  for (const auto& [code, t] : totals_of(state, set)) {
     std::printf("%-14s %-12s %-10s %-15s %12s %10s %8s %12s %s\n", "total", "", "", "", t.principal.to_string().c_str(),
                 t.interest.to_string().c_str(), t.costs.to_string().c_str(), t.total.to_string().c_str(), code.c_str());
   }
-  for (const auto& c : claims) {
+  for (const auto& c : set.claims) {
     for (const auto& w : c.warnings) {
       std::printf("warning: %s: %s\n", state.items[c.item_index].number.c_str(), w.c_str());
     }
   }
 }
 
-void write_payments(JsonWriter& w, const std::vector<core::PaymentApplication>& payments) {
+void write_payments(JsonWriter& w, const core::State& state, std::span<const core::PaymentApplication> payments) {
   write_string(w, "payments");
   w.StartArray();
   for (const auto& p : payments) {
+    const core::Payment& payment = state.payments[p.payment_index];
     w.StartObject();
-    write_field(w, "date", p.date);
-    write_field(w, "reference", p.reference);
+    write_field(w, "date", payment.date);
+    write_field(w, "amount", payment.amount);
+    write_field(w, "reference", payment.reference);
     write_field(w, "designated", p.designated);
     write_field(w, "to_costs", p.to_costs);
     write_field(w, "to_interest", p.to_interest);
@@ -84,14 +86,14 @@ void write_payments(JsonWriter& w, const std::vector<core::PaymentApplication>& 
   w.EndArray();
 }
 
-void print_json(const core::State& state, const std::vector<core::ItemClaim>& claims, const core::Date& as_of) {
+void print_json(const core::State& state, const core::ClaimSet& set, const core::Date& as_of) {
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   w.StartObject();
   write_field(w, "as_of", as_of);
   write_string(w, "claims");
   w.StartArray();
-  for (const auto& c : claims) {
+  for (const auto& c : set.claims) {
     const auto& item = state.items[c.item_index];
     w.StartObject();
     write_field(w, "item", item.id);
@@ -113,16 +115,16 @@ void print_json(const core::State& state, const std::vector<core::ItemClaim>& cl
     write_field(w, "open_costs", c.costs_open);
     write_field(w, "open_total", c.open_total);
     write_field(w, "limitation_date", c.limitation.limitation_date);
-    write_periods(w, c.periods);
-    write_payments(w, c.payments);
+    write_periods(w, set.periods_of(c));
+    write_payments(w, state, set.payments_of(c));
     write_strings(w, "warnings", c.warnings);
-    write_field(w, "explanation", c.explanation(state));
+    write_field(w, "explanation", set.explanation(c, state));
     w.EndObject();
   }
   w.EndArray();
   write_string(w, "totals");
   w.StartObject();
-  for (const auto& [code, t] : totals_of(state, claims)) {
+  for (const auto& [code, t] : totals_of(state, set)) {
     write_string(w, code);
     w.StartObject();
     write_field(w, "open_principal", t.principal);
@@ -152,7 +154,7 @@ int run(const ClaimArgs& args) {
   const core::ClaimEngine engine(*table, *calendar, policy);
   auto claims = engine.compute(*state, *as_of);
   if (!claims) return report(claims.error().within(args.input));
-  for (const auto& c : *claims) {
+  for (const auto& c : claims->claims) {
     for (const auto& w : c.warnings) std::cerr << "mahnwerk: warning: " << state->items[c.item_index].number << ": " << w << "\n";
   }
   if (args.json) {

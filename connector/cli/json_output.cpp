@@ -10,7 +10,7 @@ void write_strings(JsonWriter& w, std::string_view key, const std::vector<std::s
   w.EndArray();
 }
 
-void write_periods(JsonWriter& w, const std::vector<core::InterestPeriod>& periods) {
+void write_periods(JsonWriter& w, std::span<const core::InterestPeriod> periods) {
   write_string(w, "periods");
   w.StartArray();
   for (const auto& p : periods) {

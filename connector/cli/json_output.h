@@ -5,6 +5,7 @@
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -38,6 +39,6 @@ inline void write_field(JsonWriter& w, std::string_view key, bool value) {
 }
 void write_strings(JsonWriter& w, std::string_view key, const std::vector<std::string>& values);
 // [{"from", "to", "days", "year_basis", "basiszins", "rate", "principal", "amount"}]
-void write_periods(JsonWriter& w, const std::vector<core::InterestPeriod>& periods);
+void write_periods(JsonWriter& w, std::span<const core::InterestPeriod> periods);
 
 }  // namespace mahnwerk::cli

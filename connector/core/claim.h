@@ -4,6 +4,7 @@
 // the limitation date (§§ 195, 199, 212). Pure and deterministic: no clock, no I/O.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -28,12 +29,17 @@ struct ClaimPolicy {
 
 // How one payment was applied to one item (§ 367 order).
 struct PaymentApplication {
-  Date date;
-  std::string reference;
-  bool designated = false;  // the payment named this item (Tilgungsbestimmung)
+  std::size_t payment_index = 0;  // into State::payments
+  bool designated = false;        // the payment named this item (Tilgungsbestimmung)
   Money to_costs;
   Money to_interest;
   Money to_principal;
+};
+
+// A range of a ClaimSet's shared arrays.
+struct Span32 {
+  std::uint32_t begin = 0;
+  std::uint32_t count = 0;
 };
 
 struct ItemClaim {
@@ -47,13 +53,34 @@ struct ItemClaim {
   Money costs_open;            // unpaid costs (the flat fee, less payments allocated to it)
   Money open_total;            // principal_open + interest_open + costs_open
   LimitationResult limitation;
+  Span32 periods;              // into ClaimSet::periods
+  Span32 payments;             // into ClaimSet::payments
+  std::vector<std::string> warnings;
+};
+
+// A debtor's payments that no claim could absorb (a credit balance).
+struct UnappliedCredit {
+  std::size_t debtor_index = 0;
+  Money amount;
+};
+
+// The claims of one computation. Periods and payment applications of all items live in two
+// shared arrays (one allocation each, not one per item); ItemClaim holds ranges into them.
+struct ClaimSet {
+  std::vector<ItemClaim> claims;  // claims[i] belongs to State::items[i]
   std::vector<InterestPeriod> periods;
   std::vector<PaymentApplication> payments;
-  std::vector<std::string> warnings;
+  std::vector<UnappliedCredit> credits;
 
+  std::span<const InterestPeriod> periods_of(const ItemClaim& c) const {
+    return {periods.data() + c.periods.begin, c.periods.count};
+  }
+  std::span<const PaymentApplication> payments_of(const ItemClaim& c) const {
+    return {payments.data() + c.payments.begin, c.payments.count};
+  }
   // Several sentences: the Verzug ground, the interest staircase, the flat fee, the payments
   // and the limitation date.
-  std::string explanation(const State& state) const;
+  std::string explanation(const ItemClaim& c, const State& state) const;
 };
 
 class ClaimEngine {
@@ -62,9 +89,14 @@ class ClaimEngine {
   ClaimEngine(const BasiszinsTable& table, const HolidayCalendar& calendar, ClaimPolicy policy);
 
   // Claims for every item of `state` in item order. Checks the references (an item's debtor,
-  // a payment's item or debtor) and currencies first; a broken reference is invalid input whose
-  // context names the field ("items[3].debtor"). Payments after `as_of` are ignored.
-  Result<std::vector<ItemClaim>> compute(const State& state, const Date& as_of) const;
+  // a payment's item or debtor, a notice's item) and currencies first; a broken reference is
+  // invalid input whose context names the field ("items[3].debtor"). Payments and notices
+  // after `as_of` are ignored.
+  Result<ClaimSet> compute(const State& state, const Date& as_of) const;
+  // The same into `out`, reusing its capacity (no allocation per item in steady state).
+  Status compute_into(const State& state, const Date& as_of, ClaimSet& out) const;
+
+  const ClaimPolicy& policy() const { return policy_; }
 
  private:
   const BasiszinsTable* table_;

@@ -87,8 +87,20 @@ class Money {
   Result<Money> subtract(const Money& other) const;
 
   // Checked arithmetic that throws MoneyError (for paths whose inputs are already bounded).
-  Money operator+(const Money& other) const;
-  Money operator-(const Money& other) const;
+  Money operator+(const Money& other) const {
+    std::int64_t sum = 0;
+    if (!(currency_ == other.currency_) || __builtin_add_overflow(minor_, other.minor_, &sum)) [[unlikely]] {
+      throw_bad_arithmetic(other);
+    }
+    return Money(sum, currency_);
+  }
+  Money operator-(const Money& other) const {
+    std::int64_t diff = 0;
+    if (!(currency_ == other.currency_) || __builtin_sub_overflow(minor_, other.minor_, &diff)) [[unlikely]] {
+      throw_bad_arithmetic(other);
+    }
+    return Money(diff, currency_);
+  }
   Money operator-() const;
   Money& operator+=(const Money& other) { return *this = *this + other; }
   Money& operator-=(const Money& other) { return *this = *this - other; }
@@ -98,6 +110,8 @@ class Money {
   friend std::strong_ordering operator<=>(const Money& a, const Money& b);
 
  private:
+  // Throws MoneyError naming the mixed currencies or the overflow.
+  [[noreturn]] void throw_bad_arithmetic(const Money& other) const;
   std::int64_t minor_ = 0;
   Currency currency_;
 };

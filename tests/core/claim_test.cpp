@@ -40,7 +40,7 @@ OpenItem item(std::string id, std::string debtor_id, Date invoice, Date due, std
 
 class ClaimEngineTest : public ::testing::Test {
  protected:
-  Result<std::vector<ItemClaim>> run(const State& state, Date as_of, ClaimPolicy policy = {}) {
+  Result<ClaimSet> run(const State& state, Date as_of, ClaimPolicy policy = {}) {
     const ClaimEngine engine(table_, calendar_, policy);
     return engine.compute(state, as_of);
   }
@@ -54,21 +54,24 @@ TEST_F(ClaimEngineTest, BusinessItemAcrossABasiszinsChange) {
   s.items.push_back(item("1", "D1", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
   auto claims = run(s, make_date(2024, 8, 31));
   ASSERT_TRUE(claims.ok()) << claims.error().to_string();
-  const ItemClaim& c = claims->at(0);
+  const ClaimSet& set = *claims;
+  const ItemClaim& c = set.claims[0];
+  const auto periods = set.periods_of(c);
+  const auto payments = set.payments_of(c);
   EXPECT_EQ(c.verzug.start, make_date(2024, 6, 1));
   EXPECT_EQ(c.verzug.ground, VerzugGround::kAgreedDueDate);
-  ASSERT_EQ(c.periods.size(), 2u);
+  ASSERT_EQ(periods.size(), 2u);
   // 2024-06-01..06-30: 30 days at 12.62 %: 100000 * 0.1262 * 30 / 365 = 1037.2603 cents
   // 2024-07-01..08-31: 62 days at 12.37 %: 100000 * 0.1237 * 62 / 365 = 2101.2055 cents
-  EXPECT_EQ(c.periods[0].days, 30);
-  EXPECT_EQ(c.periods[0].rate_bp, 1262);
-  EXPECT_EQ(c.periods[1].days, 62);
-  EXPECT_EQ(c.periods[1].rate_bp, 1237);
+  EXPECT_EQ(periods[0].days, 30);
+  EXPECT_EQ(periods[0].rate_bp, 1262);
+  EXPECT_EQ(periods[1].days, 62);
+  EXPECT_EQ(periods[1].rate_bp, 1237);
   EXPECT_EQ(c.interest, eur(3138));  // 3138.4658 cents
   EXPECT_EQ(c.flat_fee, eur(4000));
   EXPECT_EQ(c.open_total, eur(100000 + 3138 + 4000));
   EXPECT_EQ(c.limitation.limitation_date, make_date(2027, 12, 31));
-  EXPECT_NE(c.explanation(s).find("12.37 %"), std::string::npos);
+  EXPECT_NE(set.explanation(c, s).find("12.37 %"), std::string::npos);
 }
 
 TEST_F(ClaimEngineTest, PartialPaymentGoesToCostsInterestPrincipalAndSplitsTheStaircase) {
@@ -79,21 +82,24 @@ TEST_F(ClaimEngineTest, PartialPaymentGoesToCostsInterestPrincipalAndSplitsTheSt
   s.payments.push_back({"1", "", make_date(2024, 7, 15), eur(50000), "Zahlung 1"});
   auto claims = run(s, make_date(2024, 8, 31));
   ASSERT_TRUE(claims.ok()) << claims.error().to_string();
-  const ItemClaim& c = claims->at(0);
+  const ClaimSet& set = *claims;
+  const ItemClaim& c = set.claims[0];
+  const auto periods = set.periods_of(c);
+  const auto payments = set.payments_of(c);
   // Up to 2024-07-14: 1037.2603 + 100000 * 0.1237 * 14 / 365 (474.4658) = 1511.7261 -> 15.12.
-  ASSERT_EQ(c.payments.size(), 1u);
-  EXPECT_EQ(c.payments[0].to_costs, eur(4000));
-  EXPECT_EQ(c.payments[0].to_interest, eur(1512));
-  EXPECT_EQ(c.payments[0].to_principal, eur(50000 - 4000 - 1512));  // 444.88
-  EXPECT_TRUE(c.payments[0].designated);
+  ASSERT_EQ(payments.size(), 1u);
+  EXPECT_EQ(payments[0].to_costs, eur(4000));
+  EXPECT_EQ(payments[0].to_interest, eur(1512));
+  EXPECT_EQ(payments[0].to_principal, eur(50000 - 4000 - 1512));  // 444.88
+  EXPECT_TRUE(payments[0].designated);
   // Then 2024-07-15..08-31, 48 days on 555.12 at 12.37 %: 55512 * 0.1237 * 48 / 365 = 903.0357.
   EXPECT_EQ(c.principal_open, eur(55512));
   EXPECT_EQ(c.interest_open, eur(903));
   EXPECT_EQ(c.interest, eur(1512 + 903));
   EXPECT_EQ(c.costs_open, eur(0));
   EXPECT_EQ(c.open_total, eur(55512 + 903));
-  ASSERT_EQ(c.periods.size(), 3u);
-  EXPECT_EQ(c.periods[2].principal, eur(55512));
+  ASSERT_EQ(periods.size(), 3u);
+  EXPECT_EQ(periods[2].principal, eur(55512));
   EXPECT_TRUE(c.warnings.empty());
 }
 
@@ -105,15 +111,15 @@ TEST_F(ClaimEngineTest, ConsumerGetsNoFlatFeeAndWithoutNoticeNoDefaultWithoutMah
   s.items[1].consumer_notice = true;
   auto claims = run(s, make_date(2024, 8, 31));
   ASSERT_TRUE(claims.ok());
-  EXPECT_EQ((*claims)[0].verzug.ground, VerzugGround::kNone);
-  EXPECT_EQ((*claims)[0].interest, eur(0));
-  EXPECT_EQ((*claims)[0].open_total, eur(100000));
+  EXPECT_EQ(claims->claims[0].verzug.ground, VerzugGround::kNone);
+  EXPECT_EQ(claims->claims[0].interest, eur(0));
+  EXPECT_EQ(claims->claims[0].open_total, eur(100000));
   // With the notice: 30 days after 2024-05-31 end 2024-06-30 (a Sunday) -> 2024-07-01, default
   // from 2024-07-02; 61 days at 3.37 + 5 = 8.37 %: 100000 * 0.0837 * 61 / 365 = 1398.8219.
-  EXPECT_EQ((*claims)[1].verzug.start, make_date(2024, 7, 2));
-  EXPECT_EQ((*claims)[1].interest, eur(1399));
-  EXPECT_EQ((*claims)[1].flat_fee, eur(0));
-  EXPECT_EQ((*claims)[1].surcharge_bp, 500);
+  EXPECT_EQ(claims->claims[1].verzug.start, make_date(2024, 7, 2));
+  EXPECT_EQ(claims->claims[1].interest, eur(1399));
+  EXPECT_EQ(claims->claims[1].flat_fee, eur(0));
+  EXPECT_EQ(claims->claims[1].surcharge_bp, 500);
 }
 
 TEST_F(ClaimEngineTest, MahnungFromTheHistoryPutsAConsumerInDefault) {
@@ -123,10 +129,10 @@ TEST_F(ClaimEngineTest, MahnungFromTheHistoryPutsAConsumerInDefault) {
   s.notices.push_back({"1", 0, make_date(2024, 6, 7), std::nullopt});  // received 06-10 (assumed)
   auto claims = run(s, make_date(2024, 6, 30));
   ASSERT_TRUE(claims.ok());
-  EXPECT_EQ((*claims)[0].verzug.ground, VerzugGround::kMahnung);
-  EXPECT_EQ((*claims)[0].verzug.start, make_date(2024, 6, 11));
+  EXPECT_EQ(claims->claims[0].verzug.ground, VerzugGround::kMahnung);
+  EXPECT_EQ(claims->claims[0].verzug.start, make_date(2024, 6, 11));
   // 20 days at 8.62 %: 100000 * 0.0862 * 20 / 365 = 472.3288 -> 4.72
-  EXPECT_EQ((*claims)[0].interest, eur(472));
+  EXPECT_EQ(claims->claims[0].interest, eur(472));
 }
 
 TEST_F(ClaimEngineTest, UndesignatedPaymentServesTheOlderDueClaimFirst) {
@@ -141,14 +147,15 @@ TEST_F(ClaimEngineTest, UndesignatedPaymentServesTheOlderDueClaimFirst) {
   // Both due claims are in default with equal rates on 07-01, so the older ("old") goes first:
   // costs 40.00, interest 06-01..06-30 on 200.00 at 12.62 %: 20000*0.1262*30/365 = 207.45 -> 2.07,
   // principal 57.93. "later" is not yet due and gets nothing.
-  const ItemClaim& old_claim = (*claims)[1];
-  ASSERT_EQ(old_claim.payments.size(), 1u);
-  EXPECT_FALSE(old_claim.payments[0].designated);
-  EXPECT_EQ(old_claim.payments[0].to_costs, eur(4000));
-  EXPECT_EQ(old_claim.payments[0].to_interest, eur(207));
-  EXPECT_EQ(old_claim.payments[0].to_principal, eur(10000 - 4000 - 207));
-  EXPECT_TRUE((*claims)[0].payments.empty());
-  EXPECT_TRUE((*claims)[2].payments.empty());
+  const ItemClaim& old_claim = claims->claims[1];
+  const auto old_payments = claims->payments_of(old_claim);
+  ASSERT_EQ(old_payments.size(), 1u);
+  EXPECT_FALSE(old_payments[0].designated);
+  EXPECT_EQ(old_payments[0].to_costs, eur(4000));
+  EXPECT_EQ(old_payments[0].to_interest, eur(207));
+  EXPECT_EQ(old_payments[0].to_principal, eur(10000 - 4000 - 207));
+  EXPECT_EQ(claims->claims[0].payments.count, 0u);
+  EXPECT_EQ(claims->claims[2].payments.count, 0u);
 }
 
 TEST_F(ClaimEngineTest, OverpaymentIsReportedAsUnapplied) {
@@ -159,10 +166,10 @@ TEST_F(ClaimEngineTest, OverpaymentIsReportedAsUnapplied) {
   s.payments.push_back({"1", "", make_date(2024, 5, 20), eur(15000), ""});
   auto claims = run(s, make_date(2024, 8, 31));
   ASSERT_TRUE(claims.ok());
-  EXPECT_EQ((*claims)[0].open_total, eur(0));
-  EXPECT_EQ((*claims)[0].verzug.ground, VerzugGround::kAgreedDueDate);
-  ASSERT_EQ((*claims)[0].warnings.size(), 1u);
-  EXPECT_NE((*claims)[0].warnings[0].find("50.00"), std::string::npos);
+  EXPECT_EQ(claims->claims[0].open_total, eur(0));
+  EXPECT_EQ(claims->claims[0].verzug.ground, VerzugGround::kAgreedDueDate);
+  ASSERT_EQ(claims->claims[0].warnings.size(), 1u);
+  EXPECT_NE(claims->claims[0].warnings[0].find("50.00"), std::string::npos);
 }
 
 TEST_F(ClaimEngineTest, PaidBeforeDefaultOwesNothingMore) {
@@ -174,8 +181,8 @@ TEST_F(ClaimEngineTest, PaidBeforeDefaultOwesNothingMore) {
   auto claims = run(s, make_date(2024, 8, 31));
   ASSERT_TRUE(claims.ok());
   // In default from 06-01 in law, but with nothing left to owe: no interest accrues on zero.
-  EXPECT_EQ((*claims)[0].interest, eur(0));
-  EXPECT_EQ((*claims)[0].principal_open, eur(0));
+  EXPECT_EQ(claims->claims[0].interest, eur(0));
+  EXPECT_EQ(claims->claims[0].principal_open, eur(0));
 }
 
 TEST_F(ClaimEngineTest, UnlistedReductionsLowerThePrincipalWithAWarning) {
@@ -185,8 +192,8 @@ TEST_F(ClaimEngineTest, UnlistedReductionsLowerThePrincipalWithAWarning) {
   s.items[0].open_amount = eur(60000);  // a 400.00 credit note the file does not list
   auto claims = run(s, make_date(2024, 6, 30));
   ASSERT_TRUE(claims.ok());
-  EXPECT_EQ((*claims)[0].principal_open, eur(60000));
-  ASSERT_EQ((*claims)[0].warnings.size(), 1u);
+  EXPECT_EQ(claims->claims[0].principal_open, eur(60000));
+  ASSERT_EQ(claims->claims[0].warnings.size(), 1u);
 }
 
 TEST_F(ClaimEngineTest, PartialPaymentAfterTheFirstYearRestartsLimitation) {
@@ -197,7 +204,7 @@ TEST_F(ClaimEngineTest, PartialPaymentAfterTheFirstYearRestartsLimitation) {
   s.payments.push_back({"1", "", make_date(2025, 3, 3), eur(10000), ""});
   auto claims = run(s, make_date(2025, 6, 30));
   ASSERT_TRUE(claims.ok());
-  EXPECT_EQ((*claims)[0].limitation.limitation_date, make_date(2028, 3, 3));
+  EXPECT_EQ(claims->claims[0].limitation.limitation_date, make_date(2028, 3, 3));
 }
 
 TEST_F(ClaimEngineTest, StaleRateTableWarns) {
@@ -206,7 +213,7 @@ TEST_F(ClaimEngineTest, StaleRateTableWarns) {
   s.items.push_back(item("1", "D1", make_date(2025, 10, 1), make_date(2025, 10, 31), 100000));
   auto claims = run(s, make_date(2026, 2, 28));
   ASSERT_TRUE(claims.ok());
-  const auto& w = (*claims)[0].warnings;
+  const auto& w = claims->claims[0].warnings;
   ASSERT_FALSE(w.empty());
   EXPECT_NE(w[0].find("rate for 2026-01-01 not in table"), std::string::npos) << w[0];
 }
@@ -233,8 +240,8 @@ TEST_F(ClaimEngineTest, PaymentsAfterAsOfAreIgnored) {
   s.payments.push_back({"1", "", make_date(2024, 9, 15), eur(100000), ""});
   auto claims = run(s, make_date(2024, 8, 31));
   ASSERT_TRUE(claims.ok());
-  EXPECT_EQ((*claims)[0].principal_open, eur(100000));
-  EXPECT_EQ((*claims)[0].interest, eur(3138));
+  EXPECT_EQ(claims->claims[0].principal_open, eur(100000));
+  EXPECT_EQ(claims->claims[0].interest, eur(3138));
 }
 
 }  // namespace
