@@ -28,6 +28,7 @@ Error reference_error(const char* list, std::size_t index, const char* field, st
 struct Buckets {
   std::vector<std::uint32_t> offsets;
   std::vector<std::uint32_t> order;
+  std::vector<std::uint32_t> next;  // fill positions while building
 
   void build(const std::vector<std::uint32_t>& keys, std::size_t bucket_count) {
     offsets.assign(bucket_count + 1, 0);
@@ -36,7 +37,7 @@ struct Buckets {
     }
     for (std::size_t b = 0; b < bucket_count; ++b) offsets[b + 1] += offsets[b];
     order.resize(offsets[bucket_count]);
-    std::vector<std::uint32_t> next(offsets.begin(), offsets.end() - 1);
+    next.assign(offsets.begin(), offsets.end() - 1);
     for (std::uint32_t r = 0; r < keys.size(); ++r) {
       if (keys[r] != kNone) order[next[keys[r]]++] = r;
     }
@@ -217,51 +218,84 @@ class DebtorWalk {
   std::vector<DebtCandidate> debts_;
 };
 
-// The references of a state, resolved to positions and grouped.
-struct Resolved {
+}  // namespace
+
+// The references of a state, resolved to positions and grouped; kept in ClaimSet::scratch.
+struct ClaimScratch {
   std::vector<std::uint32_t> debtor_of_item;
   Buckets items_by_debtor;
   std::vector<std::uint32_t> payment_item;    // kNone: a debtor-level payment
   Buckets payments_by_debtor;                 // only payments up to as_of, by date
   std::vector<std::int64_t> listed_paid;      // per item, minor units of all its payments
   Buckets mahnungen_by_item;                  // notice indices received up to as_of
+  IdIndex debtors;
+  IdIndex named;                              // item ids that payments and notices name
+  std::vector<std::uint32_t> payment_name, notice_name, item_of_name, payment_debtor, notice_item;
 };
 
-Status resolve(const State& state, const Date& as_of, int receipt_days, Resolved& r) {
-  IdIndex debtors(state.debtors.size());
+namespace {
+
+Status resolve(const State& state, const Date& as_of, int receipt_days, ClaimScratch& r) {
+  IdIndex& debtors = r.debtors;
+  debtors.reset(state.debtors.size());
   for (const auto& d : state.debtors) debtors.insert(d.id);  // duplicates: the first one wins
 
   r.debtor_of_item.resize(state.items.size());
   for (std::size_t i = 0; i < state.items.size(); ++i) {
+    // Exports list a debtor's items together: reuse the previous lookup when the id repeats.
+    if (i > 0 && state.items[i].debtor == state.items[i - 1].debtor) {
+      r.debtor_of_item[i] = r.debtor_of_item[i - 1];
+      continue;
+    }
     const auto d = debtors.find(state.items[i].debtor);
     if (!d) return reference_error("items", i, "debtor", "unknown debtor \"" + state.items[i].debtor + "\"");
     r.debtor_of_item[i] = *d;
   }
   r.items_by_debtor.build(r.debtor_of_item, state.debtors.size());
 
-  IdIndex items(state.payments.empty() && state.notices.empty() ? 0 : state.items.size());
-  if (!state.payments.empty() || !state.notices.empty()) {
-    for (const auto& item : state.items) items.insert(item.id);
+  // Payments and notices name items by id. Index only the ids they name (far fewer than the
+  // items) and resolve them in one sequential pass over the items.
+  IdIndex& named = r.named;
+  named.reset(state.payments.size() + state.notices.size());
+  auto& payment_name = r.payment_name;
+  auto& notice_name = r.notice_name;
+  payment_name.assign(state.payments.size(), kNone);
+  notice_name.assign(state.notices.size(), kNone);
+  const auto name_position = [&named](std::string_view id) {
+    if (named.insert(id)) return static_cast<std::uint32_t>(named.size() - 1);
+    return *named.find(id);
+  };
+  for (std::size_t p = 0; p < state.payments.size(); ++p) {
+    if (!state.payments[p].item.empty()) payment_name[p] = name_position(state.payments[p].item);
+  }
+  for (std::size_t n = 0; n < state.notices.size(); ++n) notice_name[n] = name_position(state.notices[n].item);
+  auto& item_of_name = r.item_of_name;
+  item_of_name.assign(named.size(), kNone);
+  if (named.size() > 0) {
+    for (std::size_t i = 0; i < state.items.size(); ++i) {
+      if (const auto pos = named.find(state.items[i].id)) item_of_name[*pos] = static_cast<std::uint32_t>(i);
+    }
   }
 
   r.listed_paid.assign(state.items.size(), 0);
   r.payment_item.assign(state.payments.size(), kNone);
-  std::vector<std::uint32_t> payment_debtor(state.payments.size(), kNone);
+  auto& payment_debtor = r.payment_debtor;
+  payment_debtor.assign(state.payments.size(), kNone);
   for (std::size_t p = 0; p < state.payments.size(); ++p) {
     const Payment& pay = state.payments[p];
     std::uint32_t debtor = kNone;
     if (!pay.item.empty()) {
-      const auto it = items.find(pay.item);
-      if (!it) return reference_error("payments", p, "item", "unknown item \"" + pay.item + "\"");
-      const OpenItem& item = state.items[*it];
+      const std::uint32_t it = item_of_name[payment_name[p]];
+      if (it == kNone) return reference_error("payments", p, "item", "unknown item \"" + pay.item + "\"");
+      const OpenItem& item = state.items[it];
       if (!(item.currency() == pay.amount.currency())) {
         return reference_error("payments", p, "currency",
                                "payment in " + std::string(pay.amount.currency().code()) + " for an item in " +
                                    std::string(item.currency().code()));
       }
-      r.payment_item[p] = *it;
-      debtor = r.debtor_of_item[*it];
-      r.listed_paid[*it] += pay.amount.minor();
+      r.payment_item[p] = it;
+      debtor = r.debtor_of_item[it];
+      r.listed_paid[it] += pay.amount.minor();
     } else {
       const auto d = debtors.find(pay.debtor);
       if (!d) return reference_error("payments", p, "debtor", "unknown debtor \"" + pay.debtor + "\"");
@@ -281,12 +315,13 @@ Status resolve(const State& state, const Date& as_of, int receipt_days, Resolved
     }
   }
 
-  std::vector<std::uint32_t> notice_item(state.notices.size(), kNone);
+  auto& notice_item = r.notice_item;
+  notice_item.assign(state.notices.size(), kNone);
   for (std::size_t n = 0; n < state.notices.size(); ++n) {
     const NoticeRecord& notice = state.notices[n];
-    const auto it = items.find(notice.item);
-    if (!it) return reference_error("notices", n, "item", "unknown item \"" + notice.item + "\"");
-    if (notice.received_date.value_or(add_days(notice.date, receipt_days)) <= as_of) notice_item[n] = *it;
+    const std::uint32_t it = item_of_name[notice_name[n]];
+    if (it == kNone) return reference_error("notices", n, "item", "unknown item \"" + notice.item + "\"");
+    if (notice.received_date.value_or(add_days(notice.date, receipt_days)) <= as_of) notice_item[n] = it;
   }
   r.mahnungen_by_item.build(notice_item, state.items.size());
   return Ok{};
@@ -304,7 +339,8 @@ Result<ClaimSet> ClaimEngine::compute(const State& state, const Date& as_of) con
 }
 
 Status ClaimEngine::compute_into(const State& state, const Date& as_of, ClaimSet& out) const {
-  Resolved r;
+  if (!out.scratch) out.scratch = std::make_shared<ClaimScratch>();
+  ClaimScratch& r = *out.scratch;
   if (auto st = resolve(state, as_of, policy_.receipt_assumption_days, r); !st) return st;
 
   out.claims.clear();

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -64,6 +65,8 @@ struct UnappliedCredit {
   Money amount;
 };
 
+struct ClaimScratch;  // working memory of ClaimEngine::compute_into, reused across calls
+
 // The claims of one computation. Periods and payment applications of all items live in two
 // shared arrays (one allocation each, not one per item); ItemClaim holds ranges into them.
 struct ClaimSet {
@@ -71,6 +74,9 @@ struct ClaimSet {
   std::vector<InterestPeriod> periods;
   std::vector<PaymentApplication> payments;
   std::vector<UnappliedCredit> credits;
+  // Working memory kept between compute_into calls (indexes, groupings), so a worker that
+  // computes again and again does not allocate and fault in fresh pages each time.
+  std::shared_ptr<ClaimScratch> scratch;
 
   std::span<const InterestPeriod> periods_of(const ItemClaim& c) const {
     return {periods.data() + c.periods.begin, c.periods.count};
