@@ -1,9 +1,13 @@
 // Canonical state JSON -> core::State.
 #include "adapters/jsonfile/state_json.h"
 
+#include <algorithm>
+#include <array>
 #include <unordered_set>
 
 #include "adapters/jsonfile/json_util.h"
+#include "connector/core/basiszins.h"
+#include "connector/core/plan.h"
 
 namespace mahnwerk::jsonfile {
 namespace {
@@ -24,6 +28,19 @@ Result<core::Currency> currency_of(const Fields& f, core::Currency fallback) {
   return *c;
 }
 
+// An optional `address` object into `out`; country defaults to "DE".
+core::Status parse_address(const Fields& f, core::Address& out) {
+  const auto* address = f.find("address");
+  if (address == nullptr) return core::Ok{};
+  const Fields a(*address, f.path_of("address"));
+  if (auto s = a.check_object(); !s) return s.error();
+  MW_ASSIGN_OR_RETURN(out.street, a.optional_string("street"));
+  MW_ASSIGN_OR_RETURN(out.zip, a.optional_string("zip"));
+  MW_ASSIGN_OR_RETURN(out.city, a.optional_string("city"));
+  MW_ASSIGN_OR_RETURN(out.country, a.optional_string("country", "DE"));
+  return core::Ok{};
+}
+
 Result<core::Debtor> parse_debtor(const rapidjson::Value& v, const std::string& path) {
   const Fields f(v, path);
   if (auto s = f.check_object(); !s) return s.error();
@@ -40,14 +57,7 @@ Result<core::Debtor> parse_debtor(const rapidjson::Value& v, const std::string& 
   if (d.language != "de" && d.language != "en") {
     return f.error("language", "expected \"de\" or \"en\", got \"" + d.language + "\"");
   }
-  if (const auto* address = f.find("address")) {
-    const Fields a(*address, f.path_of("address"));
-    if (auto s = a.check_object(); !s) return s.error();
-    MW_ASSIGN_OR_RETURN(d.address.street, a.optional_string("street"));
-    MW_ASSIGN_OR_RETURN(d.address.zip, a.optional_string("zip"));
-    MW_ASSIGN_OR_RETURN(d.address.city, a.optional_string("city"));
-    MW_ASSIGN_OR_RETURN(d.address.country, a.optional_string("country", "DE"));
-  }
+  if (auto s = parse_address(f, d.address); !s) return s.error();
   MW_ASSIGN_OR_RETURN(d.block_until, f.optional_date("block_until"));
   MW_ASSIGN_OR_RETURN(d.block_reason, f.optional_string("block_reason"));
   MW_ASSIGN_OR_RETURN(d.insolvent, f.optional_bool("insolvent", false));
@@ -114,6 +124,195 @@ Result<core::NoticeRecord> parse_notice(const rapidjson::Value& v, const std::st
   return n;
 }
 
+constexpr std::array<std::pair<std::string_view, core::ChargeKind>, 3> kChargeKinds{{
+    {"fee", core::ChargeKind::kFee},
+    {"flat_fee", core::ChargeKind::kFlatFee},
+    {"interest", core::ChargeKind::kInterest},
+}};
+
+Result<core::ChargeRecord> parse_charge(const rapidjson::Value& v, const std::string& path) {
+  const Fields f(v, path);
+  if (auto s = f.check_object(); !s) return s.error();
+  core::ChargeRecord c;
+  MW_ASSIGN_OR_RETURN(c.item, f.required_string("item"));
+  std::string kind;
+  MW_ASSIGN_OR_RETURN(kind, f.required_string("kind"));
+  const auto it =
+      std::find_if(kChargeKinds.begin(), kChargeKinds.end(), [&](const auto& k) { return k.first == kind; });
+  if (it == kChargeKinds.end()) {
+    return f.error("kind", "unknown charge kind \"" + kind + "\" (fee, flat_fee, interest)");
+  }
+  c.kind = it->second;
+  MW_ASSIGN_OR_RETURN(c.level, f.optional_int("level", 0, 0, 99));
+  core::Currency currency;
+  MW_ASSIGN_OR_RETURN(currency, currency_of(f, core::Currency::eur()));
+  MW_ASSIGN_OR_RETURN(c.amount, f.required_money("amount", currency));
+  MW_ASSIGN_OR_RETURN(c.date, f.required_date("date"));
+  return c;
+}
+
+Result<core::Installment> parse_installment(const rapidjson::Value& v, const std::string& path,
+                                            core::Currency currency) {
+  const Fields f(v, path);
+  if (auto s = f.check_object(); !s) return s.error();
+  core::Installment inst;
+  MW_ASSIGN_OR_RETURN(inst.due, f.required_date("due"));
+  MW_ASSIGN_OR_RETURN(inst.amount, f.required_money("amount", currency));
+  if (!inst.amount.is_positive()) return f.error("amount", "an installment of zero");
+  std::optional<core::Money> paid;
+  MW_ASSIGN_OR_RETURN(paid, f.optional_money("paid", currency));
+  inst.paid = paid.value_or(core::Money::zero(currency));
+  if (inst.paid > inst.amount) {
+    return f.error(
+        "paid", "paid " + inst.paid.to_string() + " exceeds the installment of " + inst.amount.to_string());
+  }
+  return inst;
+}
+
+// The installments of a plan: ascending due dates, adding up to the plan total.
+core::Status parse_installments(const Fields& f, core::PaymentPlan& plan) {
+  const rapidjson::Value* array = nullptr;
+  MW_ASSIGN_OR_RETURN(array, f.array("installments", true));
+  if (array->Empty()) return f.error("installments", "a plan needs at least one installment");
+  if (array->Size() > static_cast<rapidjson::SizeType>(core::kMaxInstallments)) {
+    return f.error("installments", "more than " + std::to_string(core::kMaxInstallments) + " installments");
+  }
+  const core::Currency currency = plan.total.currency();
+  core::Money sum = core::Money::zero(currency);
+  for (rapidjson::SizeType i = 0; i < array->Size(); ++i) {
+    const std::string path = f.path_of("installments") + "[" + std::to_string(i) + "]";
+    auto inst = parse_installment((*array)[i], path, currency);
+    if (!inst) return inst.error();
+    if (!plan.installments.empty() && !(plan.installments.back().due < inst->due)) {
+      return core::invalid_input(
+          "due date " + core::format_date(inst->due) + " does not follow the previous one", path + ".due");
+    }
+    MW_ASSIGN_OR_RETURN(sum, sum.add(inst->amount));
+    plan.installments.push_back(std::move(inst).value());
+  }
+  if (sum != plan.total) {
+    return f.error("installments", "installments add up to " + sum.to_string() + ", the plan total is " +
+                                       plan.total.to_string());
+  }
+  return core::Ok{};
+}
+
+core::Status parse_plan_items(const Fields& f, std::vector<std::string>& out) {
+  const rapidjson::Value* array = nullptr;
+  MW_ASSIGN_OR_RETURN(array, f.array("items", true));
+  if (array->Empty()) return f.error("items", "a plan covers at least one item");
+  for (rapidjson::SizeType i = 0; i < array->Size(); ++i) {
+    const auto& v = (*array)[i];
+    if (!v.IsString() || v.GetStringLength() == 0) {
+      return core::invalid_input("expected an item id", f.path_of("items") + "[" + std::to_string(i) + "]");
+    }
+    out.emplace_back(v.GetString(), v.GetStringLength());
+  }
+  return core::Ok{};
+}
+
+// The frozen amounts, plan interest and total: total = principal + costs + interest + plan
+// interest; a stated total that disagrees is refused.
+core::Status parse_plan_amounts(const Fields& f, core::PaymentPlan& plan) {
+  core::Currency currency;
+  MW_ASSIGN_OR_RETURN(currency, currency_of(f, core::Currency::eur()));
+  MW_ASSIGN_OR_RETURN(plan.principal, f.required_money("principal", currency));
+  std::optional<core::Money> amount;
+  MW_ASSIGN_OR_RETURN(amount, f.optional_money("costs", currency));
+  plan.costs = amount.value_or(core::Money::zero(currency));
+  MW_ASSIGN_OR_RETURN(amount, f.optional_money("interest", currency));
+  plan.interest = amount.value_or(core::Money::zero(currency));
+  MW_ASSIGN_OR_RETURN(amount, f.optional_money("plan_interest", currency));
+  plan.plan_interest = amount.value_or(core::Money::zero(currency));
+  if (const auto* rate = f.find("plan_interest_rate")) {
+    if (!rate->IsString()) return f.error("plan_interest_rate", "expected a percentage such as \"5.00\"");
+    auto bp = core::parse_percent_bp(std::string_view(rate->GetString(), rate->GetStringLength()));
+    if (!bp) return f.error("plan_interest_rate", bp.error().message);
+    if (*bp < 0) return f.error("plan_interest_rate", "a negative plan interest rate");
+    plan.plan_interest_bp = *bp;
+  }
+  core::Money sum;
+  MW_ASSIGN_OR_RETURN(sum, plan.principal.add(plan.costs));
+  MW_ASSIGN_OR_RETURN(sum, sum.add(plan.interest));
+  MW_ASSIGN_OR_RETURN(sum, sum.add(plan.plan_interest));
+  MW_ASSIGN_OR_RETURN(amount, f.optional_money("total", currency));
+  if (amount && *amount != sum) {
+    return f.error("total", "total " + amount->to_string() +
+                                " differs from principal + costs + interest + plan "
+                                "interest = " +
+                                sum.to_string());
+  }
+  plan.total = sum;
+  return core::Ok{};
+}
+
+Result<core::PaymentPlan> parse_plan(const rapidjson::Value& v, const std::string& path) {
+  const Fields f(v, path);
+  if (auto s = f.check_object(); !s) return s.error();
+  core::PaymentPlan plan;
+  MW_ASSIGN_OR_RETURN(plan.id, f.required_string("id"));
+  MW_ASSIGN_OR_RETURN(plan.debtor, f.required_string("debtor"));
+  if (auto s = parse_plan_items(f, plan.items); !s) return s.error();
+  MW_ASSIGN_OR_RETURN(plan.agreed_on, f.required_date("agreed_on"));
+  if (auto s = parse_plan_amounts(f, plan); !s) return s.error();
+  std::string text;
+  MW_ASSIGN_OR_RETURN(text, f.optional_string("interval", "monthly"));
+  auto interval = core::parse_plan_interval(text);
+  if (!interval) return f.error("interval", interval.error().message);
+  plan.interval = *interval;
+  if (auto s = parse_installments(f, plan); !s) return s.error();
+  MW_ASSIGN_OR_RETURN(plan.default_after_missed,
+                      f.optional_int("default_after_missed", 2, 1, core::kMaxInstallments));
+  MW_ASSIGN_OR_RETURN(plan.grace_days, f.optional_int("grace_days", 7, 0, 365));
+  MW_ASSIGN_OR_RETURN(plan.final_notice_date, f.optional_date("final_notice_date"));
+  MW_ASSIGN_OR_RETURN(text, f.optional_string("status", "active"));
+  auto status = core::parse_plan_status(text);
+  if (!status) return f.error("status", status.error().message);
+  plan.status = *status;
+  return plan;
+}
+
+// ISO 13616: two letters, two check digits, up to 30 alphanumerics; the number formed by moving
+// the first four characters to the end (letters as 10..35) is 1 modulo 97. Spaces and lower
+// case allowed.
+bool valid_iban(std::string_view text) {
+  std::string iban;
+  for (char c : text) {
+    if (c != ' ') iban += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  }
+  if (iban.size() < 15 || iban.size() > 34) return false;
+  int remainder = 0;
+  for (std::size_t i = 0; i < iban.size(); ++i) {
+    const char c = iban[(i + 4) % iban.size()];
+    const bool letter = c >= 'A' && c <= 'Z';
+    const bool digit = c >= '0' && c <= '9';
+    if (!letter && !digit) return false;
+    if (((i + 4) % iban.size()) < 2 && !letter) return false;
+    const int value = digit ? c - '0' : c - 'A' + 10;
+    remainder = (remainder * (value >= 10 ? 100 : 10) + value) % 97;
+  }
+  return remainder == 1;
+}
+
+core::Status parse_creditor(const Fields& root, core::Creditor& out) {
+  const auto* v = root.find("creditor");
+  if (v == nullptr) return core::Ok{};
+  const Fields f(*v, "creditor");
+  if (auto s = f.check_object(); !s) return s.error();
+  MW_ASSIGN_OR_RETURN(out.name, f.optional_string("name"));
+  if (auto s = parse_address(f, out.address); !s) return s.error();
+  MW_ASSIGN_OR_RETURN(out.email, f.optional_string("email"));
+  MW_ASSIGN_OR_RETURN(out.phone, f.optional_string("phone"));
+  MW_ASSIGN_OR_RETURN(out.iban, f.optional_string("iban"));
+  if (!out.iban.empty() && !valid_iban(out.iban)) {
+    return f.error("iban", "not a valid IBAN: \"" + out.iban + "\" (check digits or format)");
+  }
+  MW_ASSIGN_OR_RETURN(out.bic, f.optional_string("bic"));
+  MW_ASSIGN_OR_RETURN(out.bank, f.optional_string("bank"));
+  MW_ASSIGN_OR_RETURN(out.vat_id, f.optional_string("vat_id"));
+  return core::Ok{};
+}
+
 // Parses every element of array `name` with `parse`, appending to `out`.
 template <typename T, typename Parse>
 core::Status parse_array(const Fields& root, const char* name, Parse parse, std::vector<T>& out) {
@@ -150,10 +349,22 @@ Result<core::State> parse_document(const rapidjson::Value& doc) {
   if (auto s = parse_array(root, "items", parse_item, state.items); !s) return s.error();
   if (auto s = parse_array(root, "payments", parse_payment, state.payments); !s) return s.error();
   if (auto s = parse_array(root, "notices", parse_notice, state.notices); !s) return s.error();
-  if (auto s = check_unique(state.debtors, "debtors", [](const core::Debtor& d) -> std::string_view { return d.id; }); !s) {
+  if (auto s = parse_array(root, "charges", parse_charge, state.charges); !s) return s.error();
+  if (auto s = parse_array(root, "plans", parse_plan, state.plans); !s) return s.error();
+  if (auto s = parse_creditor(root, state.creditor); !s) return s.error();
+  if (auto s = check_unique(state.debtors, "debtors",
+                            [](const core::Debtor& d) -> std::string_view { return d.id; });
+      !s) {
     return s.error();
   }
-  if (auto s = check_unique(state.items, "items", [](const core::OpenItem& i) -> std::string_view { return i.id; }); !s) {
+  if (auto s = check_unique(state.items, "items",
+                            [](const core::OpenItem& i) -> std::string_view { return i.id; });
+      !s) {
+    return s.error();
+  }
+  if (auto s = check_unique(state.plans, "plans",
+                            [](const core::PaymentPlan& p) -> std::string_view { return p.id; });
+      !s) {
     return s.error();
   }
   return state;

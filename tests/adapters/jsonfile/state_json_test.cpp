@@ -38,7 +38,7 @@ TEST(StateJson, ParsesACompleteDocument) {
   ASSERT_EQ(state->items.size(), 2u);
   EXPECT_EQ(state->items[0].open_amount.minor(), 59000);
   EXPECT_TRUE(state->items[0].due_date_agreed);
-  EXPECT_EQ(state->items[1].number, "i2");  // defaults to the id
+  EXPECT_EQ(state->items[1].number, "i2");          // defaults to the id
   EXPECT_EQ(state->items[1].amount.minor(), 9950);  // a JSON number, read without double
   EXPECT_EQ(state->items[1].open_amount.minor(), 9950);
   EXPECT_FALSE(state->items[1].due_date.has_value());
@@ -46,6 +46,70 @@ TEST(StateJson, ParsesACompleteDocument) {
   EXPECT_EQ(state->payments[1].debtor, "C1");
   ASSERT_EQ(state->notices.size(), 1u);
   EXPECT_EQ(state->notices[0].level, 1);
+}
+
+constexpr std::string_view kWithPlans = R"({
+  "creditor": {"name": "Beispiel GmbH", "address": {"street": "Ring 2", "zip": "80331", "city": "München"},
+               "email": "forderungen@beispiel.example", "phone": "+49 89 123456",
+               "iban": "DE89 3704 0044 0532 0130 00", "bic": "COBADEFFXXX", "bank": "Commerzbank",
+               "vat_id": "DE123456789"},
+  "charges": [
+    {"item": "i1", "kind": "fee", "level": 1, "amount": "2.50", "date": "2025-03-01"},
+    {"item": "i1", "kind": "flat_fee", "amount": "40.00", "date": "2025-03-01"},
+  ],
+  "plans": [
+    {"id": "P1", "debtor": "D1", "items": ["i1", "i2"], "agreed_on": "2025-04-01",
+     "principal": "1000.00", "costs": "42.50", "interest": "25.00", "plan_interest_rate": "4.5",
+     "plan_interest": "7.50", "total": "1075.00", "interval": "biweekly",
+     "installments": [{"due": "2025-04-15", "amount": "537.50", "paid": "537.50"},
+                      {"due": "2025-04-29", "amount": "537.50"}],
+     "default_after_missed": 3, "grace_days": 0, "final_notice_date": "2025-05-10", "status": "defaulted"},
+    {"id": "P2", "debtor": "D1", "items": ["i3"], "agreed_on": "2025-04-01", "principal": "10.00",
+     "installments": [{"due": "2025-05-02", "amount": "10.00"}]},
+  ],
+})";
+
+TEST(StateJson, ParsesPlansChargesAndTheCreditor) {
+  auto state = parse_state(kWithPlans, "STATE.json");
+  ASSERT_TRUE(state.ok()) << state.error().to_string();
+  const core::Creditor& c = state->creditor;
+  EXPECT_EQ(c.name, "Beispiel GmbH");
+  EXPECT_EQ(c.address.city, "München");
+  EXPECT_EQ(c.address.country, "DE");
+  EXPECT_EQ(c.iban, "DE89 3704 0044 0532 0130 00");
+  EXPECT_EQ(c.bic, "COBADEFFXXX");
+  EXPECT_EQ(c.vat_id, "DE123456789");
+
+  ASSERT_EQ(state->charges.size(), 2u);
+  EXPECT_EQ(state->charges[0].kind, core::ChargeKind::kFee);
+  EXPECT_EQ(state->charges[0].level, 1);
+  EXPECT_EQ(state->charges[0].amount.minor(), 250);
+  EXPECT_EQ(state->charges[1].kind, core::ChargeKind::kFlatFee);
+  EXPECT_EQ(state->charges[1].level, 0);
+
+  ASSERT_EQ(state->plans.size(), 2u);
+  const core::PaymentPlan& p = state->plans[0];
+  EXPECT_EQ(p.items, (std::vector<std::string>{"i1", "i2"}));
+  EXPECT_EQ(p.agreed_on, core::make_date(2025, 4, 1));
+  EXPECT_EQ(p.costs.minor(), 4250);
+  EXPECT_EQ(p.plan_interest_bp, 450);
+  EXPECT_EQ(p.total.minor(), 107500);
+  EXPECT_EQ(p.interval, core::PlanInterval::kBiweekly);
+  ASSERT_EQ(p.installments.size(), 2u);
+  EXPECT_EQ(p.installments[0].paid.minor(), 53750);
+  EXPECT_EQ(p.installments[1].paid.minor(), 0);
+  EXPECT_EQ(p.default_after_missed, 3);
+  EXPECT_EQ(p.grace_days, 0);
+  EXPECT_EQ(p.final_notice_date, core::make_date(2025, 5, 10));
+  EXPECT_EQ(p.status, core::PlanStatus::kDefaulted);
+  // Defaults: total computed, monthly, two missed, seven grace days, active.
+  const core::PaymentPlan& q = state->plans[1];
+  EXPECT_EQ(q.total.minor(), 1000);
+  EXPECT_EQ(q.interval, core::PlanInterval::kMonthly);
+  EXPECT_EQ(q.default_after_missed, 2);
+  EXPECT_EQ(q.grace_days, 7);
+  EXPECT_FALSE(q.final_notice_date.has_value());
+  EXPECT_EQ(q.status, core::PlanStatus::kActive);
 }
 
 struct BadCase {
@@ -74,11 +138,39 @@ TEST(StateJson, BadInputNamesSourceAndField) {
       {R"({"items": [{"id": "i", "debtor": "D", "invoice_date": "2025-02-03", "amount": "1"},
                      {"id": "i", "debtor": "D", "invoice_date": "2025-02-03", "amount": "1"}]})",
        "S.json, items[1].id", "duplicate"},
-      {R"({"payments": [{"date": "2025-02-03", "amount": "1"}]})", "S.json, payments[0].item", "names an item"},
-      {R"({"payments": [{"item": "i", "date": "2025-02-03", "amount": "0.00"}]})", "S.json, payments[0].amount", "zero"},
+      {R"({"payments": [{"date": "2025-02-03", "amount": "1"}]})", "S.json, payments[0].item",
+       "names an item"},
+      {R"({"payments": [{"item": "i", "date": "2025-02-03", "amount": "0.00"}]})",
+       "S.json, payments[0].amount", "zero"},
       {R"({"items": {"id": "i"}})", "S.json, items", "expected an array"},
       {R"([1, 2])", "S.json", "top"},
-      {R"({"notices": [{"item": "i", "level": 100, "date": "2025-02-03"}]})", "S.json, notices[0].level", "between"},
+      {R"({"notices": [{"item": "i", "level": 100, "date": "2025-02-03"}]})", "S.json, notices[0].level",
+       "between"},
+      {R"({"charges": [{"item": "i", "kind": "penalty", "amount": "5", "date": "2025-02-03"}]})",
+       "S.json, charges[0].kind", "unknown charge kind"},
+      {R"({"creditor": {"iban": "DE89 3704 0044 0532 0130 01"}})", "S.json, creditor.iban",
+       "not a valid IBAN"},
+      {R"({"plans": [{"id": "P", "debtor": "D", "items": ["i"], "agreed_on": "2025-01-01", "principal": "100.00",
+                      "total": "90.00", "installments": [{"due": "2025-02-01", "amount": "90.00"}]}]})",
+       "S.json, plans[0].total", "differs"},
+      {R"({"plans": [{"id": "P", "debtor": "D", "items": ["i"], "agreed_on": "2025-01-01", "principal": "100.00",
+                      "installments": [{"due": "2025-02-01", "amount": "60.00"}, {"due": "2025-03-01", "amount": "30.00"}]}]})",
+       "S.json, plans[0].installments", "add up to 90.00"},
+      {R"({"plans": [{"id": "P", "debtor": "D", "items": ["i"], "agreed_on": "2025-01-01", "principal": "100.00",
+                      "installments": [{"due": "2025-02-01", "amount": "50.00"}, {"due": "2025-02-01", "amount": "50.00"}]}]})",
+       "S.json, plans[0].installments[1].due", "does not follow"},
+      {R"({"plans": [{"id": "P", "debtor": "D", "items": ["i"], "agreed_on": "2025-01-01", "principal": "10.00",
+                      "installments": [{"due": "2025-02-01", "amount": "10.00", "paid": "11.00"}]}]})",
+       "S.json, plans[0].installments[0].paid", "exceeds"},
+      {R"({"plans": [{"id": "P", "debtor": "D", "items": [], "agreed_on": "2025-01-01", "principal": "10.00",
+                      "installments": [{"due": "2025-02-01", "amount": "10.00"}]}]})",
+       "S.json, plans[0].items", "at least one item"},
+      {R"({"plans": [{"id": "P", "debtor": "D", "items": ["i"], "agreed_on": "2025-01-01", "principal": "10.00",
+                      "status": "paused", "installments": [{"due": "2025-02-01", "amount": "10.00"}]}]})",
+       "S.json, plans[0].status", "unknown plan status"},
+      {R"({"plans": [{"id": "P", "debtor": "D", "items": ["i"], "agreed_on": "2025-01-01", "principal": "10.00",
+                      "plan_interest_rate": "4.555", "installments": [{"due": "2025-02-01", "amount": "10.00"}]}]})",
+       "S.json, plans[0].plan_interest_rate", "more than two decimals"},
   };
   for (const auto& c : cases) {
     auto state = parse_state(c.json, "S.json");
