@@ -36,38 +36,34 @@ bool same_rank(const DebtCandidate& a, const DebtCandidate& b) {
   return !served_before(a, b) && !served_before(b, a);
 }
 
-// Splits `amount` over the group pro rata to the outstanding amounts: shares rounded down, the
-// remaining minor units to the largest remainders, ties to the lower index (deterministic).
-void pro_rata(std::span<const DebtCandidate> candidates, std::span<const std::size_t> group,
-              const Money& amount, std::vector<Share>& out) {
+}  // namespace
+
+std::vector<Money> pro_rata(std::span<const Money> weights, const Money& amount) {
   Int128 total = 0;
-  for (std::size_t i : group) total += candidates[i].outstanding.minor();
-  struct Part {
-    std::size_t index;
-    std::int64_t share;
-    Int128 remainder;
-  };
-  std::vector<Part> parts;
-  parts.reserve(group.size());
+  for (const Money& w : weights) total += w.minor();
+  std::vector<Money> shares;
+  shares.reserve(weights.size());
+  std::vector<Int128> remainders;
+  remainders.reserve(weights.size());
   std::int64_t given = 0;
-  for (std::size_t i : group) {
-    const Int128 product = static_cast<Int128>(amount.minor()) * candidates[i].outstanding.minor();
-    const auto share = static_cast<std::int64_t>(product / total);
-    parts.push_back({i, share, product % total});
+  for (const Money& w : weights) {
+    // All-zero weights: split equally.
+    const Int128 product = static_cast<Int128>(amount.minor()) * (total == 0 ? 1 : w.minor());
+    const Int128 divisor = total == 0 ? static_cast<Int128>(weights.size()) : total;
+    const auto share = static_cast<std::int64_t>(product / divisor);
+    shares.emplace_back(share, amount.currency());
+    remainders.push_back(product % divisor);
     given += share;
   }
-  std::vector<std::size_t> order(parts.size());
+  std::vector<std::size_t> order(weights.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return parts[a].remainder > parts[b].remainder;
-  });
-  for (std::size_t k = 0; given < amount.minor(); ++k, ++given) ++parts[order[k % order.size()]].share;
-  for (const Part& p : parts) {
-    if (p.share > 0) out.push_back({p.index, Money(p.share, amount.currency())});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return remainders[a] > remainders[b]; });
+  for (std::size_t k = 0; given < amount.minor(); ++k, ++given) {
+    shares[order[k % order.size()]] += Money(1, amount.currency());
   }
+  return shares;
 }
-
-}  // namespace
 
 Allocation366 allocate_366(std::span<const DebtCandidate> candidates, const Money& payment,
                            std::optional<std::size_t> designated) {
@@ -108,7 +104,13 @@ Allocation366 allocate_366(std::span<const DebtCandidate> candidates, const Mone
       for (std::size_t i : group) result.shares.push_back({i, open[i].outstanding});
       rest -= group_total;
     } else {
-      pro_rata(open, group, rest, result.shares);
+      std::vector<Money> weights;
+      weights.reserve(group.size());
+      for (std::size_t i : group) weights.push_back(open[i].outstanding);
+      const std::vector<Money> split = pro_rata(weights, rest);
+      for (std::size_t k = 0; k < group.size(); ++k) {
+        if (split[k].is_positive()) result.shares.push_back({group[k], split[k]});
+      }
       rest = Money::zero(payment.currency());
     }
     g = end;

@@ -59,4 +59,9 @@ struct Allocation366 {
 Allocation366 allocate_366(std::span<const DebtCandidate> candidates, const Money& payment,
                            std::optional<std::size_t> designated = std::nullopt);
 
+// Splits `amount` over claims in proportion to `weights`: shares rounded down, the remaining
+// minor units to the largest remainders, ties to the lower index (deterministic). All zero
+// weights: an equal split. REQUIRES: weights non-empty, one currency, none negative.
+std::vector<Money> pro_rata(std::span<const Money> weights, const Money& amount);
+
 }  // namespace mahnwerk::core
