@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   int exit_code = kExitOk;
   register_interest_command(app, exit_code);
   register_claim_command(app, exit_code);
+  register_plan_command(app, exit_code);
+  register_propose_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
