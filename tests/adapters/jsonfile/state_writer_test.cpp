@@ -1,0 +1,85 @@
+// The state writer: everything written reads back identically (round trip), deterministically.
+#include "adapters/jsonfile/state_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <sstream>
+
+#include "adapters/jsonfile/state_json.h"
+
+namespace mahnwerk::jsonfile {
+namespace {
+
+std::string write(const core::State& s) {
+  std::ostringstream out;
+  write_state(out, s);
+  return out.str();
+}
+
+TEST(StateWriter, RoundTripsTheGoldenPlanStateAndTheExample) {
+  const char* root = std::getenv("MAHNWERK_SOURCE_DIR");
+  ASSERT_NE(root, nullptr);
+  for (const char* file : {"/config/examples/claims.json", "/tests/golden/inputs/plan_state.json"}) {
+    auto original = load_state(std::string(root) + file);
+    ASSERT_TRUE(original.ok()) << original.error().to_string();
+    const std::string first = write(*original);
+    auto again = parse_state(first, "written");
+    ASSERT_TRUE(again.ok()) << again.error().to_string() << "\n" << first;
+    EXPECT_EQ(write(*again), first) << file;  // a fixed point: nothing lost, nothing added
+    EXPECT_EQ(again->items.size(), original->items.size());
+    EXPECT_EQ(again->plans.size(), original->plans.size());
+  }
+}
+
+TEST(StateWriter, KeepsEveryField) {
+  core::State s;
+  s.creditor.name = "Muster & Söhne <GmbH>";
+  s.creditor.iban = "DE89 3704 0044 0532 0130 00";
+  core::Debtor d;
+  d.id = "D\"1";
+  d.kind = core::DebtorKind::kConsumer;
+  d.language = "en";
+  d.block_until = core::make_date(2025, 7, 1);
+  d.block_reason = "Ratenzahlung";
+  d.insolvent = true;
+  s.debtors.push_back(d);
+  core::OpenItem i;
+  i.id = "I1";
+  i.number = "RE-1";
+  i.debtor = d.id;
+  i.invoice_date = core::make_date(2025, 1, 2);
+  i.due_date = core::make_date(2025, 2, 1);
+  i.due_date_agreed = true;
+  i.received_date = core::make_date(2025, 1, 4);
+  i.contract_date = core::make_date(2014, 1, 1);
+  i.amount = core::Money(150000, core::Currency::from_code("USD").value());
+  i.open_amount = core::Money(100000, i.amount.currency());
+  i.consumer_notice = true;
+  i.disputed = true;
+  i.block_until = core::make_date(2025, 3, 1);
+  i.source_version = "7";
+  s.items.push_back(i);
+  s.payments.push_back({"I1", "", core::make_date(2025, 2, 10), core::Money(50000, i.amount.currency()), "ref"});
+  s.notices.push_back({"I1", 1, core::make_date(2025, 2, 15), core::make_date(2025, 2, 18)});
+  s.charges.push_back({"I1", core::ChargeKind::kFlatFee, 1, core::Money(4000, core::Currency::eur()),
+                       core::make_date(2025, 2, 15)});
+  auto back = parse_state(write(s), "w");
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  EXPECT_EQ(back->creditor.name, s.creditor.name);
+  EXPECT_EQ(back->debtors[0].id, "D\"1");
+  EXPECT_TRUE(back->debtors[0].insolvent);
+  EXPECT_EQ(back->debtors[0].block_until, d.block_until);
+  const auto& item = back->items[0];
+  EXPECT_EQ(item.amount, i.amount);
+  EXPECT_EQ(item.open_amount, i.open_amount);
+  EXPECT_EQ(item.contract_date, i.contract_date);
+  EXPECT_TRUE(item.due_date_agreed && item.consumer_notice && item.disputed);
+  EXPECT_EQ(item.source_version, "7");
+  EXPECT_EQ(back->payments[0].amount, s.payments[0].amount);
+  EXPECT_EQ(back->notices[0].received_date, core::make_date(2025, 2, 18));
+  EXPECT_EQ(back->charges[0].kind, core::ChargeKind::kFlatFee);
+}
+
+}  // namespace
+}  // namespace mahnwerk::jsonfile
