@@ -58,6 +58,7 @@ struct ItemState {
   Money costs_paid;
   Date accrued_until;  // last day interest has been computed for
   bool flat_fee_due = false;
+  std::span<const std::uint32_t> fee_charges;  // State::charges of kind fee, up to as_of
   std::vector<Date> acknowledgements;
   std::vector<PaymentApplication> applications;
 
@@ -67,7 +68,8 @@ struct ItemState {
 // One debtor's walk. The item states are pooled: reset() keeps their vectors' capacity.
 class DebtorWalk {
  public:
-  DebtorWalk(const BasiszinsTable& table, const ClaimPolicy& policy) : table_(table), policy_(policy) {}
+  DebtorWalk(const BasiszinsTable& table, const ClaimPolicy& policy, const State& state)
+      : table_(table), policy_(policy), state_(state) {}
 
   void reset(const Debtor& debtor, const Date& as_of) {
     debtor_ = &debtor;
@@ -75,7 +77,8 @@ class DebtorWalk {
     used_ = 0;
   }
 
-  void add_item(const OpenItem& item, ItemClaim& claim, Money start_principal) {
+  void add_item(const OpenItem& item, ItemClaim& claim, Money start_principal,
+                std::span<const std::uint32_t> fee_charges, std::span<const Date> plan_acknowledgements) {
     if (used_ == pool_.size()) pool_.emplace_back(table_, policy_.convention);
     ItemState& s = pool_[used_++];
     const int surcharge = statutory_surcharge_bp(debtor_->kind, item.contract_date.value_or(item.invoice_date));
@@ -90,7 +93,8 @@ class DebtorWalk {
     s.costs_paid = Money::zero(item.currency());
     s.accrued_until = add_days(claim.verzug.start.value_or(as_of_), -1);
     s.flat_fee_due = false;
-    s.acknowledgements.clear();
+    s.fee_charges = fee_charges;
+    s.acknowledgements.assign(plan_acknowledgements.begin(), plan_acknowledgements.end());
     s.applications.clear();
   }
 
@@ -134,7 +138,7 @@ class DebtorWalk {
       c.interest_open = interest_open(s);
       c.interest = s.interest_paid + c.interest_open;
       c.flat_fee = s.flat_fee_due ? Money(kFlatFeeCents, cur) : Money::zero(cur);
-      c.costs_open = c.flat_fee - s.costs_paid;
+      c.costs_open = costs_open(s, as_of_);
       c.open_total = c.principal_open + c.interest_open + c.costs_open;
       const auto& periods = s.interest.periods();
       c.periods = {static_cast<std::uint32_t>(out.periods.size()), static_cast<std::uint32_t>(periods.size())};
@@ -169,10 +173,17 @@ class DebtorWalk {
     return Ok{};
   }
 
-  static Money costs_open(const ItemState& s) {
+  // Costs owed on `day`: the € 40 once in default, and the Mahngebühren charged so far.
+  Money costs_owed(const ItemState& s, const Date& day) const {
     const Currency cur = s.item->currency();
-    return (s.flat_fee_due ? Money(kFlatFeeCents, cur) : Money::zero(cur)) - s.costs_paid;
+    Money owed = s.flat_fee_due ? Money(kFlatFeeCents, cur) : Money::zero(cur);
+    for (std::uint32_t c : s.fee_charges) {
+      const ChargeRecord& charge = state_.charges[c];
+      if (charge.date <= day) owed += charge.amount;
+    }
+    return owed;
   }
+  Money costs_open(const ItemState& s, const Date& day) const { return costs_owed(s, day) - s.costs_paid; }
 
   static Money interest_open(const ItemState& s) {
     return Money(round_fraction(s.interest_open_exact, kInterestDenominator, Rounding::kHalfUp),
@@ -181,7 +192,7 @@ class DebtorWalk {
 
   DebtCandidate candidate(const ItemState& s, const Date& day) const {
     DebtCandidate d;
-    d.outstanding = costs_open(s) + interest_open(s) + s.principal;
+    d.outstanding = costs_open(s, day) + interest_open(s) + s.principal;
     d.due = s.item->due_date.value_or(s.item->invoice_date) <= day;
     // More burdensome: the claim that bears default interest, at its rate.
     if (in_default_on(s, day)) {
@@ -192,10 +203,10 @@ class DebtorWalk {
     return d;
   }
 
-  static void pay_item(ItemState& s, const Payment& payment, std::size_t payment_index, const Money& amount,
-                       bool designated) {
+  void pay_item(ItemState& s, const Payment& payment, std::size_t payment_index, const Money& amount,
+                bool designated) const {
     const Money interest_due = interest_open(s);
-    const Allocation367 a = allocate_367({costs_open(s), interest_due, s.principal}, amount);
+    const Allocation367 a = allocate_367({costs_open(s, payment.date), interest_due, s.principal}, amount);
     s.costs_paid += a.to_costs;
     s.interest_paid += a.to_interest;
     // Paying the rounded interest in full settles its sub-cent remainder too.
@@ -210,6 +221,7 @@ class DebtorWalk {
 
   const BasiszinsTable& table_;
   const ClaimPolicy& policy_;
+  const State& state_;
   const Debtor* debtor_ = nullptr;
   Date as_of_;
   std::vector<ItemState> pool_;
@@ -228,9 +240,11 @@ struct ClaimScratch {
   Buckets payments_by_debtor;                 // only payments up to as_of, by date
   std::vector<std::int64_t> listed_paid;      // per item, minor units of all its payments
   Buckets mahnungen_by_item;                  // notice indices received up to as_of
+  Buckets fees_by_item;                       // fee charges (history) up to as_of
+  std::vector<std::vector<Date>> plan_acks;   // per item: plan agreements up to as_of (§ 212)
   IdIndex debtors;
-  IdIndex named;                              // item ids that payments and notices name
-  std::vector<std::uint32_t> payment_name, notice_name, item_of_name, payment_debtor, notice_item;
+  NameResolver named;                         // item ids that payments and notices name
+  std::vector<std::uint32_t> payment_name, notice_name, charge_name, payment_debtor, notice_item, fee_item;
 };
 
 namespace {
@@ -253,29 +267,26 @@ Status resolve(const State& state, const Date& as_of, int receipt_days, ClaimScr
   }
   r.items_by_debtor.build(r.debtor_of_item, state.debtors.size());
 
-  // Payments and notices name items by id. Index only the ids they name (far fewer than the
-  // items) and resolve them in one sequential pass over the items.
-  IdIndex& named = r.named;
-  named.reset(state.payments.size() + state.notices.size());
+  // Payments and notices name items by id: resolve only those names.
+  NameResolver& named = r.named;
+  named.reset(state.payments.size() + state.notices.size() + state.charges.size());
   auto& payment_name = r.payment_name;
   auto& notice_name = r.notice_name;
   payment_name.assign(state.payments.size(), kNone);
   notice_name.assign(state.notices.size(), kNone);
-  const auto name_position = [&named](std::string_view id) {
-    if (named.insert(id)) return static_cast<std::uint32_t>(named.size() - 1);
-    return *named.find(id);
-  };
   for (std::size_t p = 0; p < state.payments.size(); ++p) {
-    if (!state.payments[p].item.empty()) payment_name[p] = name_position(state.payments[p].item);
+    if (!state.payments[p].item.empty()) payment_name[p] = named.add(state.payments[p].item);
   }
-  for (std::size_t n = 0; n < state.notices.size(); ++n) notice_name[n] = name_position(state.notices[n].item);
-  auto& item_of_name = r.item_of_name;
-  item_of_name.assign(named.size(), kNone);
-  if (named.size() > 0) {
-    for (std::size_t i = 0; i < state.items.size(); ++i) {
-      if (const auto pos = named.find(state.items[i].id)) item_of_name[*pos] = static_cast<std::uint32_t>(i);
-    }
+  for (std::size_t n = 0; n < state.notices.size(); ++n) notice_name[n] = named.add(state.notices[n].item);
+  r.charge_name.assign(state.charges.size(), kNone);
+  for (std::size_t c = 0; c < state.charges.size(); ++c) {
+    if (state.charges[c].kind == ChargeKind::kFee) r.charge_name[c] = named.add(state.charges[c].item);
   }
+  std::vector<std::uint32_t> plan_names;
+  for (const PaymentPlan& plan : state.plans) {
+    for (const std::string& id : plan.items) plan_names.push_back(named.add(id));
+  }
+  named.resolve(state.items.size(), [&](std::size_t i) -> std::string_view { return state.items[i].id; });
 
   r.listed_paid.assign(state.items.size(), 0);
   r.payment_item.assign(state.payments.size(), kNone);
@@ -285,7 +296,7 @@ Status resolve(const State& state, const Date& as_of, int receipt_days, ClaimScr
     const Payment& pay = state.payments[p];
     std::uint32_t debtor = kNone;
     if (!pay.item.empty()) {
-      const std::uint32_t it = item_of_name[payment_name[p]];
+      const std::uint32_t it = named.target(payment_name[p]);
       if (it == kNone) return reference_error("payments", p, "item", "unknown item \"" + pay.item + "\"");
       const OpenItem& item = state.items[it];
       if (!(item.currency() == pay.amount.currency())) {
@@ -319,11 +330,43 @@ Status resolve(const State& state, const Date& as_of, int receipt_days, ClaimScr
   notice_item.assign(state.notices.size(), kNone);
   for (std::size_t n = 0; n < state.notices.size(); ++n) {
     const NoticeRecord& notice = state.notices[n];
-    const std::uint32_t it = item_of_name[notice_name[n]];
+    const std::uint32_t it = named.target(notice_name[n]);
     if (it == kNone) return reference_error("notices", n, "item", "unknown item \"" + notice.item + "\"");
     if (notice.received_date.value_or(add_days(notice.date, receipt_days)) <= as_of) notice_item[n] = it;
   }
   r.mahnungen_by_item.build(notice_item, state.items.size());
+
+  // Mahngebühren charged earlier are costs of the claim (§ 367: paid before interest).
+  auto& fee_item = r.fee_item;
+  fee_item.assign(state.charges.size(), kNone);
+  for (std::size_t c = 0; c < state.charges.size(); ++c) {
+    if (r.charge_name[c] == kNone) continue;
+    const std::uint32_t it = named.target(r.charge_name[c]);
+    if (it == kNone) return reference_error("charges", c, "item", "unknown item \"" + state.charges[c].item + "\"");
+    const ChargeRecord& charge = state.charges[c];
+    if (!(charge.amount.currency() == state.items[it].currency())) {
+      return reference_error("charges", c, "currency", "charge in " + std::string(charge.amount.currency().code()) +
+                                                            " for an item in " +
+                                                            std::string(state.items[it].currency().code()));
+    }
+    if (charge.date <= as_of) fee_item[c] = it;
+  }
+  r.fees_by_item.build(fee_item, state.items.size());
+
+  // Agreeing an installment plan acknowledges the claim and restarts limitation.
+  r.plan_acks.resize(state.items.size());
+  for (auto& acks : r.plan_acks) acks.clear();
+  std::size_t k = 0;
+  for (std::size_t p = 0; p < state.plans.size(); ++p) {
+    for (std::size_t j = 0; j < state.plans[p].items.size(); ++j, ++k) {
+      const std::uint32_t it = named.target(plan_names[k]);
+      if (it == kNone) {
+        return reference_error("plans", p, ("items[" + std::to_string(j) + "]").c_str(),
+                               "unknown item \"" + state.plans[p].items[j] + "\"");
+      }
+      if (state.plans[p].agreed_on <= as_of) r.plan_acks[it].push_back(state.plans[p].agreed_on);
+    }
+  }
   return Ok{};
 }
 
@@ -348,7 +391,7 @@ Status ClaimEngine::compute_into(const State& state, const Date& as_of, ClaimSet
   out.periods.clear();
   out.payments.clear();
   out.credits.clear();
-  DebtorWalk walk(*table_, policy_);
+  DebtorWalk walk(*table_, policy_, state);
   std::vector<Date> mahnungen;
   for (std::size_t d = 0; d < state.debtors.size(); ++d) {
     const auto debtor_items = r.items_by_debtor.of(d);
@@ -359,6 +402,7 @@ Status ClaimEngine::compute_into(const State& state, const Date& as_of, ClaimSet
       const OpenItem& item = state.items[i];
       ItemClaim& claim = out.claims[i];
       claim.item_index = i;
+      claim.debtor_index = d;
       mahnungen.clear();
       for (std::uint32_t n : r.mahnungen_by_item.of(i)) {
         const NoticeRecord& notice = state.notices[n];
@@ -382,7 +426,7 @@ Status ClaimEngine::compute_into(const State& state, const Date& as_of, ClaimSet
                                  " more paid or credited than the listed payments; treated as reducing the "
                                  "principal from the invoice date");
       }
-      walk.add_item(item, claim, principal);
+      walk.add_item(item, claim, principal, r.fees_by_item.of(i), r.plan_acks[i]);
     }
     for (std::uint32_t p : r.payments_by_debtor.of(d)) {
       auto unapplied = walk.apply_payment(state.payments[p], p, r.payment_item[p], state);

@@ -45,6 +45,7 @@ struct Span32 {
 
 struct ItemClaim {
   std::size_t item_index = 0;  // into State::items
+  std::size_t debtor_index = 0;  // into State::debtors
   VerzugResult verzug;
   int surcharge_bp = 0;        // points over the Basiszinssatz (§ 288 I / II)
   Money principal_open;        // principal after payments

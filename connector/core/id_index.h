@@ -96,3 +96,43 @@ class IdIndex {
 };
 
 }  // namespace mahnwerk::core
+
+namespace mahnwerk::core {
+
+// Resolves the ids that records name (a payment's item, a notice's item) against a list of
+// records with ids, indexing only the names — typically far fewer than the records — and
+// scanning the records once in order. Usage: add() every name, resolve() once, then target().
+class NameResolver {
+ public:
+  static constexpr std::uint32_t kUnresolved = 0xFFFFFFFFu;
+
+  void reset(std::size_t expected_names) {
+    names_.reset(expected_names);
+    targets_.clear();
+  }
+
+  // Registers a name; returns its slot for target(). The string must outlive the resolver.
+  std::uint32_t add(std::string_view name) {
+    if (names_.insert(name)) return static_cast<std::uint32_t>(names_.size() - 1);
+    return *names_.find(name);
+  }
+
+  // Looks every record's id up once: id_of(i) for i in [0, count).
+  template <typename IdOf>
+  void resolve(std::size_t count, IdOf id_of) {
+    targets_.assign(names_.size(), kUnresolved);
+    if (names_.size() == 0) return;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (const auto slot = names_.find(id_of(i))) targets_[*slot] = static_cast<std::uint32_t>(i);
+    }
+  }
+
+  // The record a slot names, or kUnresolved.
+  std::uint32_t target(std::uint32_t slot) const { return targets_[slot]; }
+
+ private:
+  IdIndex names_;
+  std::vector<std::uint32_t> targets_;
+};
+
+}  // namespace mahnwerk::core

@@ -207,6 +207,40 @@ TEST_F(ClaimEngineTest, PartialPaymentAfterTheFirstYearRestartsLimitation) {
   EXPECT_EQ(claims->claims[0].limitation.limitation_date, make_date(2028, 3, 3));
 }
 
+TEST_F(ClaimEngineTest, EarlierMahngebuehrenAreCostsAndPaidFirst) {
+  State s;
+  s.debtors.push_back(debtor("C1", DebtorKind::kConsumer));
+  s.items.push_back(item("1", "C1", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
+  s.items[0].open_amount = eur(99000);
+  s.charges.push_back({"1", ChargeKind::kFee, 1, eur(76), make_date(2024, 6, 20)});
+  s.charges.push_back({"1", ChargeKind::kInterest, 1, eur(300), make_date(2024, 6, 20)});  // not a cost
+  s.payments.push_back({"1", "", make_date(2024, 7, 1), eur(1000), ""});
+  auto claims = run(s, make_date(2024, 7, 1));
+  ASSERT_TRUE(claims.ok()) << claims.error().to_string();
+  const auto payments = claims->payments_of(claims->claims[0]);
+  ASSERT_EQ(payments.size(), 1u);
+  // Costs 0.76 first, then interest 06-01..06-30 at 8.62 %: 100000*0.0862*30/365 = 708.49 -> 7.08.
+  EXPECT_EQ(payments[0].to_costs, eur(76));
+  EXPECT_EQ(payments[0].to_interest, eur(708));
+  EXPECT_EQ(payments[0].to_principal, eur(1000 - 76 - 708));
+  EXPECT_EQ(claims->claims[0].costs_open, eur(0));
+}
+
+TEST_F(ClaimEngineTest, AnAgreedPlanRestartsLimitation) {
+  State s;
+  s.debtors.push_back(debtor("D1", DebtorKind::kBusiness));
+  s.items.push_back(item("1", "D1", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
+  PaymentPlan plan;
+  plan.id = "P";
+  plan.debtor = "D1";
+  plan.items = {"1"};
+  plan.agreed_on = make_date(2026, 2, 10);
+  s.plans.push_back(plan);
+  auto claims = run(s, make_date(2026, 3, 1));
+  ASSERT_TRUE(claims.ok());
+  EXPECT_EQ(claims->claims[0].limitation.limitation_date, make_date(2029, 2, 10));
+}
+
 TEST_F(ClaimEngineTest, StaleRateTableWarns) {
   State s;
   s.debtors.push_back(debtor("D1", DebtorKind::kBusiness));
