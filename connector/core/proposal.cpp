@@ -15,8 +15,6 @@
 namespace mahnwerk::core {
 namespace {
 
-constexpr std::uint32_t kNone = 0xFFFFFFFFu;
-
 std::string_view kSkipNames[] = {"debtor_blocked", "item_blocked", "disputed",  "insolvent",
                                  "in_payment_plan", "covered_by_credit", "below_minimum", "too_soon",
                                  "waiting",         "final_level_reached", "paid"};
@@ -45,37 +43,44 @@ class Proposer {
       : state_(state), policy_(policy), as_of_(as_of), calendar_(calendar), claims_(claims) {}
 
   Status load_history() {
-    IdIndex items(state_.items.size());
-    for (const auto& item : state_.items) items.insert(item.id);
+    // Notices, charges and plans name items by id: resolve only those names (the claim engine
+    // has already checked that every notice names a known item).
+    NameResolver named;
+    named.reset(state_.notices.size() + state_.charges.size());
+    std::vector<std::uint32_t> notice_name(state_.notices.size());
+    std::vector<std::uint32_t> charge_name(state_.charges.size());
+    std::vector<std::uint32_t> plan_name;
+    for (std::size_t n = 0; n < state_.notices.size(); ++n) notice_name[n] = named.add(state_.notices[n].item);
+    for (std::size_t c = 0; c < state_.charges.size(); ++c) charge_name[c] = named.add(state_.charges[c].item);
+    for (const PaymentPlan& plan : state_.plans) {
+      for (const std::string& id : plan.items) plan_name.push_back(named.add(id));
+    }
+    named.resolve(state_.items.size(), [&](std::size_t i) -> std::string_view { return state_.items[i].id; });
+
     history_.assign(state_.items.size(), ItemHistory{});
     for (std::size_t i = 0; i < state_.items.size(); ++i) {
       history_[i].interest_charged = Money::zero(state_.items[i].currency());
     }
     last_notice_to_debtor_.assign(state_.debtors.size(), std::nullopt);
-    IdIndex debtors(state_.debtors.size());
-    for (const auto& d : state_.debtors) debtors.insert(d.id);
-    debtor_of_item_.resize(state_.items.size());
-    for (std::size_t i = 0; i < state_.items.size(); ++i) debtor_of_item_[i] = *debtors.find(state_.items[i].debtor);
-
     for (std::size_t n = 0; n < state_.notices.size(); ++n) {
       const NoticeRecord& notice = state_.notices[n];
       if (notice.date > as_of_) continue;
-      const auto i = items.find(notice.item);  // the claim engine checked every reference
-      ItemHistory& h = history_[*i];
+      const std::uint32_t i = named.target(notice_name[n]);
+      ItemHistory& h = history_[i];
       if (notice.level > h.level || (notice.level == h.level && (!h.last_sent || notice.date > *h.last_sent))) {
         h.level = notice.level;
         h.last_sent = notice.date;
       }
-      auto& last = last_notice_to_debtor_[debtor_of_item_[*i]];
+      auto& last = last_notice_to_debtor_[claim(i).debtor_index];
       if (!last || notice.date > *last) last = notice.date;
     }
     for (std::size_t c = 0; c < state_.charges.size(); ++c) {
       const ChargeRecord& charge = state_.charges[c];
-      const auto i = items.find(charge.item);
-      if (!i) {
+      const std::uint32_t i = named.target(charge_name[c]);
+      if (i == NameResolver::kUnresolved) {
         return invalid_input("unknown item \"" + charge.item + "\"", "charges[" + std::to_string(c) + "].item");
       }
-      ItemHistory& h = history_[*i];
+      ItemHistory& h = history_[i];
       switch (charge.kind) {
         case ChargeKind::kFlatFee: h.flat_fee_charged = true; break;
         case ChargeKind::kInterest: h.interest_charged += charge.amount; break;
@@ -83,10 +88,11 @@ class Proposer {
       }
     }
     in_plan_.assign(state_.items.size(), nullptr);
+    std::size_t k = 0;
     for (const PaymentPlan& plan : state_.plans) {
-      if (plan.status != PlanStatus::kActive) continue;
-      for (const std::string& id : plan.items) {
-        if (const auto i = items.find(id)) in_plan_[*i] = &plan;
+      for (std::size_t j = 0; j < plan.items.size(); ++j, ++k) {
+        const std::uint32_t i = named.target(plan_name[k]);
+        if (plan.status == PlanStatus::kActive && i != NameResolver::kUnresolved) in_plan_[i] = &plan;
       }
     }
     return Ok{};
@@ -97,11 +103,11 @@ class Proposer {
     proposal.as_of = as_of_;
     // Items by debtor, in item order (stable): a counting sort.
     std::vector<std::uint32_t> offsets(state_.debtors.size() + 1, 0);
-    for (std::uint32_t d : debtor_of_item_) ++offsets[d + 1];
+    for (const ItemClaim& c : claims_.claims) ++offsets[c.debtor_index + 1];
     for (std::size_t d = 0; d < state_.debtors.size(); ++d) offsets[d + 1] += offsets[d];
     std::vector<std::uint32_t> order(state_.items.size());
     std::vector<std::uint32_t> next(offsets.begin(), offsets.end() - 1);
-    for (std::uint32_t i = 0; i < state_.items.size(); ++i) order[next[debtor_of_item_[i]]++] = i;
+    for (std::uint32_t i = 0; i < state_.items.size(); ++i) order[next[claims_.claims[i].debtor_index]++] = i;
 
     for (std::size_t d = 0; d < state_.debtors.size(); ++d) {
       const std::span<const std::uint32_t> items(order.data() + offsets[d], offsets[d + 1] - offsets[d]);
@@ -413,7 +419,6 @@ class Proposer {
   const ClaimSet& claims_;
   std::vector<ItemHistory> history_;
   std::vector<std::optional<Date>> last_notice_to_debtor_;
-  std::vector<std::uint32_t> debtor_of_item_;
   std::vector<const PaymentPlan*> in_plan_;
 };
 
