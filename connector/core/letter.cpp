@@ -117,6 +117,19 @@ TemplateValue address_lines(Lang lang, const Address& a, std::string_view home) 
   return lines;
 }
 
+// An IBAN in groups of four ("DE02 1203 0000 ..."), the way DIN 5008 prints it.
+std::string format_iban(std::string_view iban) {
+  std::string out;
+  std::size_t n = 0;
+  for (const char c : iban) {
+    if (c == ' ') continue;
+    if (n > 0 && n % 4 == 0) out += ' ';
+    out += c;
+    ++n;
+  }
+  return out;
+}
+
 TemplateValue creditor_value(Lang lang, const Creditor& c, std::string_view debtor_country) {
   return TemplateValue::map()
       .set("name", c.name)
@@ -128,7 +141,7 @@ TemplateValue creditor_value(Lang lang, const Creditor& c, std::string_view debt
       .set("sender_line", join_nonempty({c.name, c.address.street, town_line(c.address)}, " · "))
       .set("email", c.email)
       .set("phone", c.phone)
-      .set("iban", c.iban)
+      .set("iban", format_iban(c.iban))
       .set("bic", c.bic)
       .set("bank", c.bank)
       .set("vat_id", c.vat_id);
@@ -299,6 +312,13 @@ TemplateValue plan_value(Lang lang, const PaymentPlan& plan, const Currency& cur
       .set("interval", interval_words(lang, plan.interval));
 }
 
+// A letter must say who asks for the money and where to pay it.
+Status check_creditor(const Creditor& c) {
+  if (c.name.empty()) return invalid_input("letters need the creditor's name", "creditor.name");
+  if (c.iban.empty()) return invalid_input("letters need the creditor's bank account", "creditor.iban");
+  return Ok{};
+}
+
 bool needs_plan(LetterEventKind kind) { return kind != LetterEventKind::kPartialPayment; }
 
 }  // namespace
@@ -389,6 +409,7 @@ Result<LetterData> letter_data(const Notice& notice, const State& state, const P
     }
   }
   if (notice.total.currency() != notice.currency) return internal("notice total in another currency");
+  if (auto ok = check_creditor(state.creditor); !ok) return ok.error();
 
   const Debtor& debtor = state.debtors[notice.debtor_index];
   Lang lang = Lang::kDe;
@@ -466,6 +487,7 @@ Result<LetterData> letter_data(const LetterEvent& event, const State& state) {
                                  [&](std::size_t i) { return other_currency(state.items[i].open_amount); }) ||
                      (event.plan && other_currency(event.plan->total));
   if (mixed) return internal("a " + std::string(kind) + " letter mixes currencies");
+  if (auto ok = check_creditor(state.creditor); !ok) return ok.error();
   if (needs_plan(event.kind) && !event.plan) {
     return invalid_input("a " + std::string(kind) + " letter needs the payment plan", "letter event");
   }

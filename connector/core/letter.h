@@ -74,8 +74,9 @@ struct LetterData {
 // currency other than EUR, "_<currency>": "2025-06-30_10001_L1_mahnung".
 // The § 286 III hint (consumer_hint) is set for a consumer at the first level only: later
 // levels follow a notice that already put the debtor in default (§ 286 I).
-// Errors: indexes outside `state` or a level outside `policy` (internal: the notice was not
-// proposed for these inputs); a debtor language other than de / en (invalid input).
+// Errors: indexes outside `state`, a level outside `policy` or amounts in another currency
+// (internal: the notice was not proposed for these inputs); a debtor language other than de /
+// en, a creditor without name or IBAN (invalid input).
 Result<LetterData> letter_data(const Notice& notice, const State& state, const Policy& policy,
                                const Date& as_of);
 

@@ -90,7 +90,7 @@ State sample_state() {
   s.creditor.address = {"Musterstraße 1", "10115", "Berlin", "DE"};
   s.creditor.email = "buchhaltung@beispiel-haustechnik.de";
   s.creditor.phone = "030 1234567-0";
-  s.creditor.iban = "DE02 1203 0000 0000 2020 51";
+  s.creditor.iban = "DE02120300000000202051";  // letters print it in groups of four
   s.creditor.bic = "BYLADEM1001";
   s.creditor.bank = "Deutsche Kreditbank Berlin";
   s.creditor.vat_id = "DE123456789";
@@ -511,6 +511,15 @@ TEST(Letter, InvalidInputsAreErrorsNotCrashes) {
   ASSERT_FALSE(fr.ok());
   EXPECT_EQ(fr.error().kind, ErrorKind::kInvalidInput);
   EXPECT_NE(fr.error().message.find("'fr'"), std::string::npos);
+
+  State anonymous = state;
+  anonymous.creditor.iban.clear();
+  auto no_bank = letter_data(case_notice("de_reminder_business"), anonymous, sample_policy(), kAsOf);
+  ASSERT_FALSE(no_bank.ok());
+  EXPECT_EQ(no_bank.error().kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(no_bank.error().context, "creditor.iban");
+  anonymous.creditor.name.clear();
+  EXPECT_EQ(letter_data(event_cases(state)[0].event, anonymous).error().context, "creditor.name");
 
   LetterEvent no_plan;
   no_plan.kind = LetterEventKind::kPlanAgreed;
