@@ -12,6 +12,7 @@ void register_interest_command(CLI::App& app, int& exit_code);
 void register_claim_command(CLI::App& app, int& exit_code);
 void register_plan_command(CLI::App& app, int& exit_code);
 void register_propose_command(CLI::App& app, int& exit_code);
+void register_letters_command(CLI::App& app, int& exit_code);
 
 // Adds --basiszins and --region to a subcommand.
 void add_law_options(CLI::App& command, LawOptions& options);

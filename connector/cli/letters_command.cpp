@@ -1,0 +1,182 @@
+// `mahnwerk letters`: the Mahnvorschlag's notices as letters, one HTML and one plain-text file
+// per notice in the debtor's language, rendered from the templates of config/templates.
+// All letters are rendered before the first file is written: a broken template or a missing
+// variable leaves the output folder as it was.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <set>
+#include <system_error>
+
+#include "adapters/jsonfile/json_util.h"
+#include "adapters/jsonfile/policy_json.h"
+#include "adapters/jsonfile/state_json.h"
+#include "connector/cli/commands.h"
+#include "connector/cli/exit_codes.h"
+#include "connector/core/letter.h"
+#include "connector/core/proposal.h"
+
+namespace mahnwerk::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct LettersArgs {
+  std::string input;
+  std::string policy;
+  std::string as_of;
+  std::string out;
+  std::string templates;
+  LawOptions law;
+};
+
+core::Error bad_config(std::string message, std::string context = {}) {
+  return core::Error{core::ErrorKind::kBadConfig, std::move(message), std::move(context)};
+}
+
+// The template folder: --templates, else the data directory's templates/ (found through its
+// README, since find_data_file looks for files).
+std::string templates_dir(const LettersArgs& args) {
+  if (!args.templates.empty()) return args.templates;
+  return fs::path(find_data_file("templates/README.md")).parent_path().string();
+}
+
+// Compiles every <language>/<name>.html|.txt below `dir`, in name order (deterministic errors).
+core::Result<core::TemplateSet> load_templates(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return bad_config("letter templates not found (set --templates or MAHNWERK_DATA_DIR)", dir);
+  }
+  std::vector<fs::path> files;
+  for (const auto& lang : fs::directory_iterator(dir, ec)) {
+    if (!lang.is_directory()) continue;
+    for (const auto& file : fs::directory_iterator(lang.path(), ec)) {
+      const auto ext = file.path().extension();
+      if (file.is_regular_file() && (ext == ".html" || ext == ".txt")) files.push_back(file.path());
+    }
+  }
+  if (ec) return bad_config("cannot list letter templates: " + ec.message(), dir);
+  std::sort(files.begin(), files.end());
+  core::TemplateSet set;
+  for (const auto& path : files) {
+    auto text = jsonfile::read_file(path.string());
+    if (!text) return text.error();
+    const auto format = path.extension() == ".html" ? core::LetterFormat::kHtml : core::LetterFormat::kText;
+    const std::string lang = path.parent_path().filename().string();
+    if (auto added = set.add(lang, path.stem().string(), format, *text); !added) {
+      return added.error().within(dir);
+    }
+  }
+  if (set.size() == 0) return bad_config("no letter templates (<language>/<name>.html, .txt)", dir);
+  return set;
+}
+
+// Writes `text` to a temporary name in the same folder and renames it into place, so a reader
+// never sees half a letter.
+core::Status write_file(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.parent_path() / ("." + path.filename().string() + ".tmp");
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      return core::Error{core::ErrorKind::kUnavailable, "cannot write letter", tmp.string()};
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    return core::Error{core::ErrorKind::kUnavailable, "cannot write letter: " + ec.message(), path.string()};
+  }
+  return core::Ok{};
+}
+
+struct Rendered {
+  core::Letter letter;
+  const core::Notice* notice = nullptr;
+  std::string language;
+};
+
+int run(LettersArgs args) {
+  auto as_of = parse_date_option("--as-of", args.as_of);
+  if (!as_of) return report(as_of.error());
+  auto policy = jsonfile::load_policy(args.policy);
+  if (!policy) return report(policy.error());
+  if (args.law.region.empty()) args.law.region = policy->holiday_region;
+  auto calendar = make_calendar(args.law);
+  if (!calendar) return report(calendar.error());
+  auto table = load_basiszins_table(args.law);
+  if (!table) return report(table.error());
+  auto templates = load_templates(templates_dir(args));
+  if (!templates) return report(templates.error());
+  auto state = jsonfile::load_state(args.input);
+  if (!state) return report(state.error());
+  auto proposal = core::propose(*state, *policy, *as_of, *table, *calendar);
+  if (!proposal) return report(proposal.error().within(args.input));
+
+  std::vector<Rendered> letters;
+  std::set<std::string> stems;
+  for (const auto& notice : proposal->notices) {
+    auto data = core::letter_data(notice, *state, *policy, *as_of);
+    if (!data) return report(data.error().within(args.input));
+    auto letter = core::render_letter(*templates, *data);
+    if (!letter) return report(letter.error().within(templates_dir(args)));
+    // One notice per debtor and currency: stems are unique by construction.
+    if (!stems.insert(letter->file_stem).second) {
+      return report(core::Error{core::ErrorKind::kInternal, "two letters named " + letter->file_stem, {}});
+    }
+    letters.push_back(Rendered{std::move(letter).value(), &notice, data->language});
+  }
+
+  std::error_code ec;
+  fs::create_directories(args.out, ec);
+  if (ec)
+    return report(
+        core::Error{core::ErrorKind::kUnavailable, "cannot create folder: " + ec.message(), args.out});
+  for (const auto& r : letters) {
+    for (const auto& [ext, text] : {std::pair{".html", &r.letter.html}, std::pair{".txt", &r.letter.text}}) {
+      if (auto written = write_file(fs::path(args.out) / (r.letter.file_stem + ext), *text); !written) {
+        return report(written.error());
+      }
+    }
+    const auto& debtor = state->debtors[r.notice->debtor_index];
+    const auto& level = policy->levels[static_cast<std::size_t>(r.notice->level)];
+    std::printf("%s  %s  %s  %s  %s %s  deadline %s  %s\n", r.letter.file_stem.c_str(), debtor.id.c_str(),
+                level.name.c_str(), r.language.c_str(), r.notice->total.to_string().c_str(),
+                std::string(r.notice->currency.code()).c_str(), core::format_date(r.notice->deadline).c_str(),
+                std::string(core::to_string(level.channel)).c_str());
+  }
+  std::printf("%zu letter(s) as of %s written to %s\n", letters.size(), core::format_date(*as_of).c_str(),
+              args.out.c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_letters_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<LettersArgs>();
+  args->law.region.clear();  // default: the policy's holiday_region
+  CLI::App* cmd = app.add_subcommand(
+      "letters",
+      "Render the Mahnvorschlag's notices as letters (HTML and plain text) in each debtor's language");
+  cmd->add_option("--input", args->input,
+                  "canonical state JSON (creditor, debtors, items, payments, notices)")
+      ->required();
+  cmd->add_option("--policy", args->policy, "dunning policy JSON, e.g. config/policies/standard.json")
+      ->required();
+  cmd->add_option("--as-of", args->as_of, "the day of the run and the letters' date, YYYY-MM-DD")->required();
+  cmd->add_option("--out", args->out, "folder for the letters (<stem>.html, <stem>.txt); created if missing")
+      ->required();
+  cmd->add_option(
+      "--templates", args->templates,
+      "template folder with <language>/<name>.html|.txt; default: templates/ of the data directory");
+  cmd->add_option("--basiszins", args->law.basiszins_file, "Basiszinssatz table (JSON)");
+  cmd->add_option("--region", args->law.region, "holiday region for § 193 BGB (default: the policy's)");
+  cmd->callback([args, &exit_code] { exit_code = run(*args); });
+}
+
+}  // namespace mahnwerk::cli
