@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job on the bundled example: installs the Debian packages, builds mahnwerk and
-# computes every example item's claim under German law as of 2025-06-30.
+# The main job on the bundled example Mandant (config/examples/mandant.json): installs the
+# Debian packages, builds mahnwerk, then as of 2025-06-30 prints the Mahnvorschlag under the
+# standard policy and writes the letters (HTML and text) to out/letters/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,4 +9,12 @@ scripts/install-deps.sh
 
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" --target mahnwerk
-./build/release/connector/cli/mahnwerk claim --input config/examples/claims.json --as-of 2025-06-30
+mahnwerk=./build/release/connector/cli/mahnwerk
+example=config/examples/mandant.json
+policy=config/policies/standard.json
+
+echo "== Mahnvorschlag"
+"$mahnwerk" propose --input "$example" --policy "$policy" --as-of 2025-06-30
+echo
+echo "== Letters"
+"$mahnwerk" letters --input "$example" --policy "$policy" --as-of 2025-06-30 --out out/letters
