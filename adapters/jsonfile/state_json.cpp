@@ -5,6 +5,16 @@
 #include <array>
 #include <unordered_set>
 
+#include <rapidjson/error/en.h>
+#include <rapidjson/filereadstream.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+
 #include "adapters/jsonfile/json_util.h"
 #include "connector/core/basiszins.h"
 #include "connector/core/plan.h"
@@ -313,20 +323,6 @@ core::Status parse_creditor(const Fields& root, core::Creditor& out) {
   return core::Ok{};
 }
 
-// Parses every element of array `name` with `parse`, appending to `out`.
-template <typename T, typename Parse>
-core::Status parse_array(const Fields& root, const char* name, Parse parse, std::vector<T>& out) {
-  const rapidjson::Value* array = nullptr;
-  MW_ASSIGN_OR_RETURN(array, root.array(name, false));
-  out.reserve(array->Size());
-  for (rapidjson::SizeType i = 0; i < array->Size(); ++i) {
-    auto parsed = parse((*array)[i], element_path(name, i));
-    if (!parsed) return parsed.error();
-    out.push_back(std::move(parsed).value());
-  }
-  return core::Ok{};
-}
-
 // Ids must be unique within their list; `id_of` extracts the id.
 template <typename T, typename IdOf>
 core::Status check_unique(const std::vector<T>& records, const char* name, IdOf id_of) {
@@ -341,49 +337,268 @@ core::Status check_unique(const std::vector<T>& records, const char* name, IdOf 
   return core::Ok{};
 }
 
-Result<core::State> parse_document(const rapidjson::Value& doc) {
-  const Fields root(doc, "");
-  if (auto s = root.check_object(); !s) return core::invalid_input("expected a JSON object at the top");
-  core::State state;
-  if (auto s = parse_array(root, "debtors", parse_debtor, state.debtors); !s) return s.error();
-  if (auto s = parse_array(root, "items", parse_item, state.items); !s) return s.error();
-  if (auto s = parse_array(root, "payments", parse_payment, state.payments); !s) return s.error();
-  if (auto s = parse_array(root, "notices", parse_notice, state.notices); !s) return s.error();
-  if (auto s = parse_array(root, "charges", parse_charge, state.charges); !s) return s.error();
-  if (auto s = parse_array(root, "plans", parse_plan, state.plans); !s) return s.error();
-  if (auto s = parse_creditor(root, state.creditor); !s) return s.error();
-  if (auto s = check_unique(state.debtors, "debtors",
-                            [](const core::Debtor& d) -> std::string_view { return d.id; });
+// The checks across records, once every record is read.
+core::Status check_state(const core::State& state) {
+  if (auto s = check_unique(state.debtors, "debtors", [](const core::Debtor& d) -> std::string_view { return d.id; });
       !s) {
-    return s.error();
+    return s;
   }
-  if (auto s = check_unique(state.items, "items",
-                            [](const core::OpenItem& i) -> std::string_view { return i.id; });
+  if (auto s = check_unique(state.items, "items", [](const core::OpenItem& i) -> std::string_view { return i.id; });
       !s) {
-    return s.error();
+    return s;
   }
-  if (auto s = check_unique(state.plans, "plans",
-                            [](const core::PaymentPlan& p) -> std::string_view { return p.id; });
-      !s) {
-    return s.error();
+  return check_unique(state.plans, "plans", [](const core::PaymentPlan& p) -> std::string_view { return p.id; });
+}
+
+// Counts lines while RapidJSON reads, so a syntax error names its line and column without the
+// whole text in memory.
+template <typename Stream>
+class LineCountingStream {
+ public:
+  using Ch = typename Stream::Ch;
+  explicit LineCountingStream(Stream& inner) : inner_(inner) {}
+  Ch Peek() const { return inner_.Peek(); }
+  Ch Take() {
+    const Ch c = inner_.Take();
+    if (c == '\n') {
+      ++line_;
+      line_start_ = inner_.Tell();
+    }
+    return c;
   }
-  return state;
+  std::size_t Tell() const { return inner_.Tell(); }
+  Ch* PutBegin() { return nullptr; }
+  void Put(Ch) {}
+  void Flush() {}
+  std::size_t PutEnd(Ch*) { return 0; }
+  std::size_t line() const { return line_; }
+  std::size_t column_of(std::size_t offset) const { return offset - line_start_ + 1; }
+
+ private:
+  Stream& inner_;
+  std::size_t line_ = 1;
+  std::size_t line_start_ = 0;
+};
+
+// A SAX handler that reads the state record by record: each element of a top-level array (and
+// the creditor object) is collected into a small reusable DOM and handed to its record parser,
+// so memory holds the parsed State and one record, never the whole document.
+class StateHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, StateHandler> {
+ public:
+  StateHandler() : pool_(pool_buffer_, sizeof pool_buffer_), record_(&pool_) {}
+
+  core::State& state() { return state_; }
+  const std::optional<core::Error>& error() const { return error_; }
+
+  bool Null() { return scalar([&] { return record_.Null(); }, true); }
+  bool Bool(bool b) { return scalar([&] { return record_.Bool(b); }); }
+  bool Int(int i) { return scalar([&] { return record_.Int(i); }); }
+  bool Uint(unsigned u) { return scalar([&] { return record_.Uint(u); }); }
+  bool Int64(std::int64_t i) { return scalar([&] { return record_.Int64(i); }); }
+  bool Uint64(std::uint64_t u) { return scalar([&] { return record_.Uint64(u); }); }
+  bool Double(double d) { return scalar([&] { return record_.Double(d); }); }
+  bool RawNumber(const char* str, rapidjson::SizeType length, bool copy) {
+    return scalar([&] { return record_.RawNumber(str, length, copy); });
+  }
+  bool String(const char* str, rapidjson::SizeType length, bool copy) {
+    return scalar([&] { return record_.String(str, length, copy); });
+  }
+
+  bool StartObject() {
+    if (depth_ == 0) {
+      depth_ = 1;
+      return true;
+    }
+    return open([&] { return record_.StartObject(); }, true);
+  }
+  bool Key(const char* str, rapidjson::SizeType length, bool copy) {
+    if (record_depth_ > 0) return record_.Key(str, length, copy);
+    if (skip_depth_ == 0) key_.assign(str, length);
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType members) {
+    if (at_root_level()) {
+      depth_ = 0;
+      return true;
+    }
+    return close([&] { return record_.EndObject(members); });
+  }
+  bool StartArray() { return open([&] { return record_.StartArray(); }, false); }
+  bool EndArray(rapidjson::SizeType elements) {
+    if (depth_ == 2 && record_depth_ == 0 && skip_depth_ == 0) {  // a section ends
+      depth_ = 1;
+      return true;
+    }
+    return close([&] { return record_.EndArray(elements); });
+  }
+
+  // Generator for Document::Populate: a record's events were already pushed onto the record
+  // document's stack by forwarding them; Populate only moves that one value to its root.
+  bool operator()(rapidjson::Document&) const { return true; }
+
+ private:
+  enum class Section { kDebtors, kItems, kPayments, kNotices, kCharges, kPlans, kCreditor, kIgnored };
+
+  static Section section_of(const std::string& key) {
+    static constexpr std::array<std::pair<std::string_view, Section>, 7> kSections{{
+        {"debtors", Section::kDebtors},
+        {"items", Section::kItems},
+        {"payments", Section::kPayments},
+        {"notices", Section::kNotices},
+        {"charges", Section::kCharges},
+        {"plans", Section::kPlans},
+        {"creditor", Section::kCreditor},
+    }};
+    for (const auto& [name, section] : kSections) {
+      if (key == name) return section;
+    }
+    return Section::kIgnored;
+  }
+
+  bool at_root_level() const { return depth_ == 1 && record_depth_ == 0 && skip_depth_ == 0; }
+
+  bool fail(Error e) {
+    error_ = std::move(e);
+    return false;
+  }
+
+  // A value directly in the root object, named key_: sections are arrays, the creditor an
+  // object, null means absent, and other members are skipped.
+  bool begin_member(bool is_array, bool is_object, bool is_null) {
+    section_ = section_of(key_);
+    if (section_ == Section::kIgnored || is_null) return true;
+    const bool fits = section_ == Section::kCreditor ? is_object : is_array;
+    if (!fits) return fail(Error{core::ErrorKind::kInvalidInput,
+                                 section_ == Section::kCreditor ? "expected an object" : "expected an array", key_});
+    if (!seen_.insert(key_).second) return fail(core::invalid_input("field given twice", key_));
+    index_ = 0;
+    return true;
+  }
+
+  template <typename Emit>
+  bool scalar(Emit emit, bool is_null = false) {
+    if (record_depth_ > 0) return emit();
+    if (skip_depth_ > 0) return true;
+    if (depth_ == 0) return fail(core::invalid_input("expected a JSON object at the top"));
+    if (depth_ == 1) return begin_member(false, false, is_null);
+    // A scalar element of a section array: a whole record of one value (refused by its parser).
+    if (!emit()) return false;
+    return finish_record();
+  }
+
+  template <typename Emit>
+  bool open(Emit emit, bool is_object) {
+    if (skip_depth_ > 0) {
+      ++skip_depth_;
+      return true;
+    }
+    if (depth_ == 0) return fail(core::invalid_input("expected a JSON object at the top"));
+    if (at_root_level()) {
+      if (!begin_member(!is_object, is_object, false)) return false;
+      if (section_ == Section::kIgnored) {
+        skip_depth_ = 1;
+        return true;
+      }
+      if (!is_object) {  // a section array: its elements are the records
+        depth_ = 2;
+        return true;
+      }
+    }
+    ++record_depth_;
+    return emit();
+  }
+
+  template <typename Emit>
+  bool close(Emit emit) {
+    if (skip_depth_ > 0) {
+      --skip_depth_;
+      return true;
+    }
+    if (!emit()) return false;
+    if (--record_depth_ > 0) return true;
+    return finish_record();
+  }
+
+  bool finish_record() {
+    record_.Populate(*this);
+    core::Status status = core::Ok{};
+    switch (section_) {
+      case Section::kDebtors: status = add(parse_debtor, "debtors", state_.debtors); break;
+      case Section::kItems: status = add(parse_item, "items", state_.items); break;
+      case Section::kPayments: status = add(parse_payment, "payments", state_.payments); break;
+      case Section::kNotices: status = add(parse_notice, "notices", state_.notices); break;
+      case Section::kCharges: status = add(parse_charge, "charges", state_.charges); break;
+      case Section::kPlans: status = add(parse_plan, "plans", state_.plans); break;
+      case Section::kCreditor: {
+        rapidjson::Document root(&pool_);
+        root.SetObject();
+        root.AddMember("creditor", record_, pool_);
+        status = parse_creditor(Fields(root, ""), state_.creditor);
+        break;
+      }
+      case Section::kIgnored: break;
+    }
+    record_.SetNull();
+    pool_.Clear();
+    if (!status) return fail(status.error());
+    return true;
+  }
+
+  template <typename Parse, typename T>
+  core::Status add(Parse parse, const char* name, std::vector<T>& out) {
+    auto parsed = parse(record_, element_path(name, index_++));
+    if (!parsed) return parsed.error();
+    out.push_back(std::move(parsed).value());
+    return core::Ok{};
+  }
+
+  char pool_buffer_[16384];
+  rapidjson::MemoryPoolAllocator<> pool_;
+  rapidjson::Document record_;
+  core::State state_;
+  std::optional<core::Error> error_;
+  std::string key_;
+  std::unordered_set<std::string> seen_;
+  Section section_ = Section::kIgnored;
+  std::size_t index_ = 0;
+  int depth_ = 0;         // 0: before/after the root; 1: inside the root object; 2: in a section
+  int record_depth_ = 0;  // nesting inside the record being collected
+  int skip_depth_ = 0;    // nesting inside a skipped (unknown) member
+};
+
+template <typename Stream>
+core::Result<core::State> read_state(Stream& input, std::string_view source) {
+  LineCountingStream<Stream> stream(input);
+  StateHandler handler;
+  rapidjson::Reader reader;
+  const rapidjson::ParseResult result = reader.Parse<kParseFlags>(stream, handler);
+  if (handler.error()) return handler.error()->within(source);
+  if (result.IsError()) {
+    return core::invalid_input(std::string("malformed JSON: ") + rapidjson::GetParseError_En(result.Code()),
+                               std::string(source) + ", line " + std::to_string(stream.line()) + ", column " +
+                                   std::to_string(stream.column_of(result.Offset())));
+  }
+  if (auto s = check_state(handler.state()); !s) return s.error().within(source);
+  return std::move(handler.state());
 }
 
 }  // namespace
 
 core::Result<core::State> parse_state(std::string_view json, std::string_view source) {
-  auto doc = parse_json(json, source);
-  if (!doc) return doc.error();
-  auto state = parse_document(*doc);
-  if (!state) return state.error().within(source);
-  return state;
+  rapidjson::MemoryStream memory(json.data(), json.size());
+  return read_state(memory, source);
 }
 
 core::Result<core::State> load_state(const std::string& path) {
-  auto text = read_file(path);
-  if (!text) return text.error();
-  return parse_state(*text, path);
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return core::Error{core::ErrorKind::kNotFound, std::string("cannot open: ") + std::strerror(errno), path};
+  }
+  char buffer[1 << 16];
+  rapidjson::FileReadStream input(file, buffer, sizeof buffer);
+  auto state = read_state(input, path);
+  std::fclose(file);
+  return state;
 }
 
 }  // namespace mahnwerk::jsonfile

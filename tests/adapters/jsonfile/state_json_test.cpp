@@ -191,3 +191,41 @@ TEST(StateJson, MissingFileIsNotFound) {
 
 }  // namespace
 }  // namespace mahnwerk::jsonfile
+
+namespace mahnwerk::jsonfile {
+namespace {
+
+// The reader streams record by record; these pin its handling of the document's shape.
+TEST(StateJsonStreaming, SkipsUnknownMembersAndTakesNullAsAbsent) {
+  auto state = parse_state(R"({"exported_by": {"tool": "x", "nested": [[1, {"a": [2]}], {}]}, "items": null,
+                               "debtors": [{"id": "D", "kind": "business"}], "version": 3, "notes": []})",
+                           "S.json");
+  ASSERT_TRUE(state.ok()) << state.error().to_string();
+  EXPECT_EQ(state->debtors.size(), 1u);
+  EXPECT_TRUE(state->items.empty());
+}
+
+TEST(StateJsonStreaming, RefusesShapesTheFormatDoesNotHave) {
+  const struct {
+    const char* json;
+    const char* context;
+    const char* message_part;
+  } cases[] = {
+      {R"({"debtors": [], "debtors": []})", "S.json, debtors", "given twice"},
+      {R"({"creditor": [1]})", "S.json, creditor", "expected an object"},
+      {R"({"items": 5})", "S.json, items", "expected an array"},
+      {R"({"items": [5]})", "S.json, items[0]", "expected an object"},
+      {R"(5)", "S.json", "top"},
+      {"{\"debtors\": [\n  {\"id\": \"D\", \"kind\": \"business\"},\n  {\"id\": }\n]}", "S.json, line 3, column 10",
+       "malformed JSON"},
+  };
+  for (const auto& c : cases) {
+    auto state = parse_state(c.json, "S.json");
+    ASSERT_FALSE(state.ok()) << c.json;
+    EXPECT_EQ(state.error().context, c.context) << c.json << " -> " << state.error().to_string();
+    EXPECT_NE(state.error().message.find(c.message_part), std::string::npos) << state.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace mahnwerk::jsonfile
