@@ -87,8 +87,8 @@ void write_payments(JsonWriter& w, const core::State& state, std::span<const cor
 }
 
 void print_json(const core::State& state, const core::ClaimSet& set, const core::Date& as_of) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
+  StdoutJson out;
+  JsonWriter& w = out.writer();
   w.StartObject();
   write_field(w, "as_of", as_of);
   write_string(w, "claims");
@@ -135,7 +135,6 @@ void print_json(const core::State& state, const core::ClaimSet& set, const core:
   }
   w.EndObject();
   w.EndObject();
-  std::cout << buffer.GetString() << "\n";
 }
 
 int run(const ClaimArgs& args) {

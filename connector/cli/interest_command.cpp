@@ -41,8 +41,8 @@ void print_table(const core::InterestResult& r, const core::DebtorKind kind, int
 
 void print_json(const core::InterestResult& r, const InterestArgs& args, core::DebtorKind kind, int surcharge_bp,
                 core::DayCount convention) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
+  StdoutJson out;
+  JsonWriter& w = out.writer();
   w.StartObject();
   write_field(w, "interest", r.total);
   write_field(w, "currency", r.total.currency().code());
@@ -55,7 +55,6 @@ void print_json(const core::InterestResult& r, const InterestArgs& args, core::D
   write_periods(w, r.periods);
   write_strings(w, "warnings", r.warnings);
   w.EndObject();
-  std::cout << buffer.GetString() << "\n";
 }
 
 int run(const InterestArgs& args) {

@@ -2,8 +2,10 @@
 // percentages and interest periods, so every command prints them the same way.
 #pragma once
 
+#include <rapidjson/filewritestream.h>
 #include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
+
+#include <cstdio>
 
 #include <span>
 #include <string_view>
@@ -14,7 +16,26 @@
 
 namespace mahnwerk::cli {
 
-using JsonWriter = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+using JsonWriter = rapidjson::PrettyWriter<rapidjson::FileWriteStream>;
+
+// Streams one JSON document to stdout while it is written (a large proposal never sits in
+// memory as text), through stdio like the tables, with a newline at the end.
+class StdoutJson {
+ public:
+  StdoutJson() : stream_(stdout, buffer_, sizeof buffer_), writer_(stream_) {}
+  ~StdoutJson() {
+    stream_.Flush();
+    std::fputc('\n', stdout);
+  }
+  StdoutJson(const StdoutJson&) = delete;
+  StdoutJson& operator=(const StdoutJson&) = delete;
+  JsonWriter& writer() { return writer_; }
+
+ private:
+  char buffer_[1 << 16];
+  rapidjson::FileWriteStream stream_;
+  JsonWriter writer_;
+};
 
 inline void write_string(JsonWriter& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));

@@ -79,8 +79,8 @@ void print_table(const core::State& state, const core::PaymentPlan& plan, const 
 }
 
 void print_json(const core::PaymentPlan& plan) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
+  StdoutJson out;
+  JsonWriter& w = out.writer();
   w.StartObject();
   write_field(w, "id", plan.id);
   write_field(w, "debtor", plan.debtor);
@@ -115,7 +115,6 @@ void print_json(const core::PaymentPlan& plan) {
   write_field(w, "status", core::to_string(plan.status));
   write_field(w, "explanation", core::explain(plan));
   w.EndObject();
-  std::cout << buffer.GetString() << "\n";
 }
 
 // The currency of the debtor's items (EUR when there are none), for --max-installment.

@@ -64,8 +64,8 @@ void write_notice(JsonWriter& w, const core::Notice& n, const core::State& state
 }
 
 void print_json(const core::Proposal& p, const core::State& state, const core::Policy& policy) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
+  StdoutJson out;
+  JsonWriter& w = out.writer();
   w.StartObject();
   write_field(w, "as_of", p.as_of);
   write_field(w, "policy", policy.name);
@@ -100,7 +100,6 @@ void print_json(const core::Proposal& p, const core::State& state, const core::P
   }
   w.EndArray();
   w.EndObject();
-  std::cout << buffer.GetString() << "\n";
 }
 
 void print_table(const core::Proposal& p, const core::State& state, const core::Policy& policy) {
