@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the bundled example Mandant (config/examples/mandant.json): installs the
 # Debian packages, builds mahnwerk, then as of 2025-06-30 prints the Mahnvorschlag under the
-# standard policy and writes the letters (HTML and text) to out/letters/.
+# standard policy and writes the letters (HTML and text) to out/letters/; first the claim
+# table: what every debtor owes under German law on that day.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,9 @@ mahnwerk=./build/release/connector/cli/mahnwerk
 example=config/examples/mandant.json
 policy=config/policies/standard.json
 
+echo "== Claims under German law (Verzug, interest, € 40, payments, limitation)"
+"$mahnwerk" claim --input "$example" --as-of 2025-06-30
+echo
 echo "== Mahnvorschlag"
 "$mahnwerk" propose --input "$example" --policy "$policy" --as-of 2025-06-30
 echo
