@@ -463,7 +463,8 @@ Result<LetterData> letter_data(const Notice& notice, const State& state, const P
                         .set("interest_subsection", consumer ? "1" : "2")
                         .set("has_previous", previous.has_value())
                         .set("previous_date", previous ? format_date_in(lang, *previous) : "")
-                        .set("has_not_yet_due", !notice.not_yet_due.empty());
+                        .set("has_not_yet_due", !notice.not_yet_due.empty())
+                        .set("single_not_yet_due", notice.not_yet_due.size() == 1);
 
   TemplateValue values = common_values(lang, state, debtor, as_of, "notice", stem, currency);
   values.set("notice", std::move(n))
@@ -517,7 +518,10 @@ Result<LetterData> letter_data(const LetterEvent& event, const State& state) {
                         .set("balance_zero", event.balance.is_zero())
                         .set("deadline", event.deadline ? format_date_in(lang, *event.deadline) : "")
                         .set("has_deadline", event.deadline.has_value())
-                        .set("items_open", format_money_in(lang, open));
+                        .set("items_open", format_money_in(lang, open))
+                        // An installment reminder before its due date speaks of the future.
+                        .set("before_due", event.amount_date.has_value() && *event.amount_date > event.date)
+                        .set("on_plan", event.plan.has_value());
 
   TemplateValue values = common_values(lang, state, debtor, event.date, kind, stem, currency);
   values.set("event", std::move(e)).set("single_item", event.items.size() == 1).set("items", std::move(rows));
