@@ -187,7 +187,7 @@ Result<core::Policy> parse_document(const rapidjson::Value& doc) {
           check_members(doc, root,
                         {"name", "currency", "levels", "min_amount", "min_percent",
                          "min_days_between_notices", "allow_skip_levels", "final_action", "final_action_days",
-                         "material_cost", "interest", "holiday_region", "overrides"});
+                         "plan_default_level", "material_cost", "interest", "holiday_region", "overrides"});
       !s) {
     return s.error();
   }
@@ -207,6 +207,10 @@ Result<core::Policy> parse_document(const rapidjson::Value& doc) {
                                                          core::parse_final_action));
   MW_ASSIGN_OR_RETURN(policy.final_action_days,
                       root.optional_int("final_action_days", policy.final_action_days, 0, kMaxDays));
+  // Default: the level after the first reminder, or the only level of a one-level policy.
+  const int default_plan_level = std::min(1, std::max(0, static_cast<int>(policy.levels.size()) - 1));
+  MW_ASSIGN_OR_RETURN(policy.plan_default_level,
+                      root.optional_int("plan_default_level", default_plan_level, 0, 99));
   if (auto s = parse_material_cost(root, policy, currency); !s) return s.error();
   if (auto s = parse_interest(root, policy.claim); !s) return s.error();
   MW_ASSIGN_OR_RETURN(policy.holiday_region, root.optional_string("holiday_region", policy.holiday_region));

@@ -229,6 +229,11 @@ void check_top_level(Violations& v, const Policy& policy) {
   }
   check_non_negative(v, policy.min_days_between_notices, "min_days_between_notices");
   check_non_negative(v, policy.final_action_days, "final_action_days");
+  if (policy.plan_default_level < 0 ||
+      (!policy.levels.empty() && policy.plan_default_level >= static_cast<int>(policy.levels.size()))) {
+    v.structural("plan_default_level", "must name a level: 0 to " + std::to_string(policy.levels.size() - 1) +
+                                           ", got " + std::to_string(policy.plan_default_level));
+  }
   check_amount(v, policy.material_cost_letter, currency, "material_cost.letter");
   check_amount(v, policy.material_cost_email, currency, "material_cost.email");
   check_non_negative(v, policy.claim.receipt_assumption_days, "interest.receipt_assumption_days");

@@ -71,6 +71,9 @@ struct Policy {
   bool allow_skip_levels = false;
   FinalAction final_action = FinalAction::kNone;  // proposed after the last level, never executed
   int final_action_days = 14;              // days after the last level before it is proposed
+  // When a payment plan defaults (Verfallklausel), dunning of its items resumes directly at
+  // this level (index into levels): the debtor has already been reminded and agreed a plan.
+  int plan_default_level = 1;
   // Material costs (Sachkosten) of one notice per channel: the lawful ceiling of a Mahngebühr.
   Money material_cost_letter;              // print, envelope, postage
   Money material_cost_email;               // 0 by default

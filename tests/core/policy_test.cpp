@@ -333,6 +333,7 @@ TEST(PolicyValidate, StructuralErrorsNameTheFieldAndCannotBeOverridden) {
        },
        {"levels[2].days_after_due", "levels[2].days_after_previous"}},
       {"no payment deadline", [](Policy& p) { p.levels[0].deadline_days = 0; }, {"levels[0].deadline_days"}},
+      {"plan default level beyond the levels", [](Policy& p) { p.levels.resize(1); }, {"plan_default_level"}},
       {"negative fee", [](Policy& p) { p.levels[1].fee.fixed = eur("-0.76"); }, {"levels[1].fee.fixed"}},
       {"percentage above 100",
        [](Policy& p) { p.levels[1].fee = fee("0", 10001, "0", "0.50"); },
