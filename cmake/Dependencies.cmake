@@ -8,6 +8,9 @@ add_library(mahnwerk_rapidjson INTERFACE)
 target_include_directories(mahnwerk_rapidjson SYSTEM INTERFACE ${RAPIDJSON_INCLUDE_DIRS})
 target_compile_definitions(mahnwerk_rapidjson INTERFACE RAPIDJSON_NOMEMBERITERATORCLASS RAPIDJSON_HAS_STDSTRING=1)
 
+find_package(SQLite3 REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+
 if(BUILD_TESTING)
   find_package(GTest 1.12 CONFIG REQUIRED)
   include(GoogleTest)
