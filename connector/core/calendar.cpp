@@ -228,10 +228,23 @@ bool HolidayCalendar::is_business_day(const Date& date) const {
 }
 
 Date HolidayCalendar::next_business_day_on_or_after(const Date& date) const {
-  // Terminates quickly: no run of weekend days and holidays is longer than four days.
-  Date day = date;
-  while (!is_business_day(day)) day = add_days(day, 1);
-  return day;
+  // On day numbers: one calendar conversion each way instead of several per day tried. Day 0
+  // (1970-01-01) was a Thursday. Terminates quickly: no run of weekend days and holidays is
+  // longer than four days.
+  const int first = day_number(date);
+  int day = first;
+  while (true) {
+    const int iso_weekday = ((day % 7 + 7) % 7 + 3) % 7 + 1;
+    if (iso_weekday < 6) {
+      const int index = day - first_day_;
+      if (index < 0 || static_cast<std::size_t>(index) >= holiday_bits_.size() ||
+          !holiday_bits_[static_cast<std::size_t>(index)]) {
+        break;
+      }
+    }
+    ++day;
+  }
+  return day == first ? date : from_day_number(day);
 }
 
 Date HolidayCalendar::add_business_days(const Date& date, int n) const {

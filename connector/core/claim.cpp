@@ -102,6 +102,9 @@ class DebtorWalk {
   // Returns what no claim absorbed.
   Result<Money> apply_payment(const Payment& payment, std::size_t payment_index, std::uint32_t designated_item,
                               const State& state) {
+    if (designated_item != kNone) {
+      if (auto absorbed = apply_to_designated(payment, payment_index, state.items[designated_item])) return *absorbed;
+    }
     candidates_.clear();
     debts_.clear();
     std::optional<std::size_t> designated;
@@ -125,6 +128,38 @@ class DebtorWalk {
                                        " exceeded everything owed and stays unapplied (credit balance)");
     }
     return split.unapplied;
+  }
+
+  // The common case of § 366 I: a payment that names an item and does not exceed what that
+  // item owes goes to it alone (allocate_366 would give it the whole payment). The other items
+  // are not brought up to date: their interest periods would merge again at the next step
+  // (same principal, same half-year rate), so their figures come out the same. Empty when the
+  // general path has to decide — including when another item's accrual would fail, so that
+  // the failure is reported where it always was.
+  std::optional<Result<Money>> apply_to_designated(const Payment& payment, std::size_t payment_index,
+                                                   const OpenItem& designated) {
+    const Date day_before = add_days(payment.date, -1);
+    ItemState* target = nullptr;
+    for (std::size_t k = 0; k < used_; ++k) {
+      ItemState& s = pool_[k];
+      if (s.item == &designated) {
+        target = &s;
+      } else if (s.item->currency() == payment.amount.currency() && accrual_would_fail(s, day_before)) {
+        return std::nullopt;
+      }
+    }
+    if (target == nullptr) return std::nullopt;
+    if (auto st = accrue_until(*target, day_before); !st) return std::nullopt;
+    if (payment.amount > outstanding(*target, payment.date)) return std::nullopt;
+    if (!payment.amount.is_positive()) return Result<Money>(payment.amount);
+    pay_item(*target, payment, payment_index, payment.amount, true);
+    return Result<Money>(Money::zero(payment.amount.currency()));
+  }
+
+  // Whether accrue_until(s, last_day) would fail (interest from before the Basiszinssatz table).
+  bool accrual_would_fail(const ItemState& s, const Date& last_day) const {
+    return in_default_on(s, last_day) && last_day > s.accrued_until && s.principal.is_positive() &&
+           add_days(s.accrued_until, 1) < table_.first_date();
   }
 
   // Interest up to as_of and the final figures of every claim, appended to `out`.
@@ -190,9 +225,13 @@ class DebtorWalk {
                  s.item->currency());
   }
 
+  Money outstanding(const ItemState& s, const Date& day) const {
+    return costs_open(s, day) + interest_open(s) + s.principal;
+  }
+
   DebtCandidate candidate(const ItemState& s, const Date& day) const {
     DebtCandidate d;
-    d.outstanding = costs_open(s, day) + interest_open(s) + s.principal;
+    d.outstanding = outstanding(s, day);
     d.due = s.item->due_date.value_or(s.item->invoice_date) <= day;
     // More burdensome: the claim that bears default interest, at its rate.
     if (in_default_on(s, day)) {
@@ -244,7 +283,8 @@ struct ClaimScratch {
   std::vector<std::vector<Date>> plan_acks;   // per item: plan agreements up to as_of (§ 212)
   IdIndex debtors;
   NameResolver named;                         // item ids that payments and notices name
-  std::vector<std::uint32_t> payment_name, notice_name, charge_name, payment_debtor, notice_item, fee_item;
+  std::vector<std::uint32_t> notice_items, charge_items, plan_items;  // per record: the item named, or kNone
+  std::vector<std::uint32_t> payment_name, payment_debtor, notice_item, fee_item;
 };
 
 namespace {
@@ -255,38 +295,58 @@ Status resolve(const State& state, const Date& as_of, int receipt_days, ClaimScr
   for (const auto& d : state.debtors) debtors.insert(d.id);  // duplicates: the first one wins
 
   r.debtor_of_item.resize(state.items.size());
-  for (std::size_t i = 0; i < state.items.size(); ++i) {
-    // Exports list a debtor's items together: reuse the previous lookup when the id repeats.
-    if (i > 0 && state.items[i].debtor == state.items[i - 1].debtor) {
-      r.debtor_of_item[i] = r.debtor_of_item[i - 1];
-      continue;
+  {
+    // Exports list a debtor's items together: reuse the previous lookup when the id repeats
+    // (such items are not hashed at all).
+    const auto repeats = [&](std::size_t i) { return i > 0 && state.items[i].debtor == state.items[i - 1].debtor; };
+    KeyStream stream(debtors, state.items.size(),
+                     [&](std::size_t i) { return repeats(i) ? nullptr : &state.items[i].debtor; });
+    for (std::size_t i = 0; i < state.items.size(); ++i) {
+      const auto& p = stream.take(i);
+      if (p.none) {
+        r.debtor_of_item[i] = r.debtor_of_item[i - 1];
+        continue;
+      }
+      const auto d = debtors.find(p.key);
+      if (!d) return reference_error("items", i, "debtor", "unknown debtor \"" + state.items[i].debtor + "\"");
+      r.debtor_of_item[i] = *d;
     }
-    const auto d = debtors.find(state.items[i].debtor);
-    if (!d) return reference_error("items", i, "debtor", "unknown debtor \"" + state.items[i].debtor + "\"");
-    r.debtor_of_item[i] = *d;
   }
   r.items_by_debtor.build(r.debtor_of_item, state.debtors.size());
 
-  // Payments and notices name items by id: resolve only those names.
+  // Payments, notices, charges and plans name items by id: resolve only those names. The
+  // resolution of every record is kept (ClaimSet::notice_items() and the like).
   NameResolver& named = r.named;
-  named.reset(state.payments.size() + state.notices.size() + state.charges.size());
+  // Sized by the names that differ from their predecessor (at least the distinct ones):
+  // histories list an item's records together, and a smaller table misses the cache less.
+  const auto changes = [](const auto& records, auto name_of) {
+    std::size_t n = 0;
+    for (std::size_t k = 0; k < records.size(); ++k) n += k == 0 || name_of(records[k]) != name_of(records[k - 1]);
+    return n;
+  };
+  named.reset(changes(state.payments, [](const Payment& p) -> const std::string& { return p.item; }) +
+              changes(state.notices, [](const NoticeRecord& n) -> const std::string& { return n.item; }) +
+              changes(state.charges, [](const ChargeRecord& c) -> const std::string& { return c.item; }));
   auto& payment_name = r.payment_name;
-  auto& notice_name = r.notice_name;
-  payment_name.assign(state.payments.size(), kNone);
-  notice_name.assign(state.notices.size(), kNone);
-  for (std::size_t p = 0; p < state.payments.size(); ++p) {
-    if (!state.payments[p].item.empty()) payment_name[p] = named.add(state.payments[p].item);
-  }
-  for (std::size_t n = 0; n < state.notices.size(); ++n) notice_name[n] = named.add(state.notices[n].item);
-  r.charge_name.assign(state.charges.size(), kNone);
-  for (std::size_t c = 0; c < state.charges.size(); ++c) {
-    if (state.charges[c].kind == ChargeKind::kFee) r.charge_name[c] = named.add(state.charges[c].item);
-  }
-  std::vector<std::uint32_t> plan_names;
+  payment_name.resize(state.payments.size());
+  named.add_all(state.payments.size(), [&](std::size_t p) {
+    return state.payments[p].item.empty() ? nullptr : &state.payments[p].item;
+  }, payment_name.data());
+  r.notice_items.resize(state.notices.size());
+  named.add_all(state.notices.size(), [&](std::size_t n) { return &state.notices[n].item; }, r.notice_items.data());
+  r.charge_items.resize(state.charges.size());
+  named.add_all(state.charges.size(), [&](std::size_t c) { return &state.charges[c].item; }, r.charge_items.data());
+  r.plan_items.clear();
   for (const PaymentPlan& plan : state.plans) {
-    for (const std::string& id : plan.items) plan_names.push_back(named.add(id));
+    for (const std::string& id : plan.items) r.plan_items.push_back(named.add(id));
   }
-  named.resolve(state.items.size(), [&](std::size_t i) -> std::string_view { return state.items[i].id; });
+  named.resolve(state.items.size(), [&](std::size_t i) { return &state.items[i].id; });
+  // From here on the name slots hold the items they name.
+  for (auto* names : {&payment_name, &r.notice_items, &r.charge_items, &r.plan_items}) {
+    for (std::uint32_t& slot : *names) {
+      if (slot != kNone) slot = named.target(slot);
+    }
+  }
 
   r.listed_paid.assign(state.items.size(), 0);
   r.payment_item.assign(state.payments.size(), kNone);
@@ -296,7 +356,7 @@ Status resolve(const State& state, const Date& as_of, int receipt_days, ClaimScr
     const Payment& pay = state.payments[p];
     std::uint32_t debtor = kNone;
     if (!pay.item.empty()) {
-      const std::uint32_t it = named.target(payment_name[p]);
+      const std::uint32_t it = payment_name[p];
       if (it == kNone) return reference_error("payments", p, "item", "unknown item \"" + pay.item + "\"");
       const OpenItem& item = state.items[it];
       if (!(item.currency() == pay.amount.currency())) {
@@ -330,7 +390,7 @@ Status resolve(const State& state, const Date& as_of, int receipt_days, ClaimScr
   notice_item.assign(state.notices.size(), kNone);
   for (std::size_t n = 0; n < state.notices.size(); ++n) {
     const NoticeRecord& notice = state.notices[n];
-    const std::uint32_t it = named.target(notice_name[n]);
+    const std::uint32_t it = r.notice_items[n];
     if (it == kNone) return reference_error("notices", n, "item", "unknown item \"" + notice.item + "\"");
     if (notice.received_date.value_or(add_days(notice.date, receipt_days)) <= as_of) notice_item[n] = it;
   }
@@ -340,8 +400,8 @@ Status resolve(const State& state, const Date& as_of, int receipt_days, ClaimScr
   auto& fee_item = r.fee_item;
   fee_item.assign(state.charges.size(), kNone);
   for (std::size_t c = 0; c < state.charges.size(); ++c) {
-    if (r.charge_name[c] == kNone) continue;
-    const std::uint32_t it = named.target(r.charge_name[c]);
+    if (state.charges[c].kind != ChargeKind::kFee) continue;
+    const std::uint32_t it = r.charge_items[c];
     if (it == kNone) return reference_error("charges", c, "item", "unknown item \"" + state.charges[c].item + "\"");
     const ChargeRecord& charge = state.charges[c];
     if (!(charge.amount.currency() == state.items[it].currency())) {
@@ -359,7 +419,7 @@ Status resolve(const State& state, const Date& as_of, int receipt_days, ClaimScr
   std::size_t k = 0;
   for (std::size_t p = 0; p < state.plans.size(); ++p) {
     for (std::size_t j = 0; j < state.plans[p].items.size(); ++j, ++k) {
-      const std::uint32_t it = named.target(plan_names[k]);
+      const std::uint32_t it = r.plan_items[k];
       if (it == kNone) {
         return reference_error("plans", p, ("items[" + std::to_string(j) + "]").c_str(),
                                "unknown item \"" + state.plans[p].items[j] + "\"");
@@ -386,7 +446,7 @@ Status ClaimEngine::compute_into(const State& state, const Date& as_of, ClaimSet
   ClaimScratch& r = *out.scratch;
   if (auto st = resolve(state, as_of, policy_.receipt_assumption_days, r); !st) return st;
 
-  out.claims.clear();
+  // Every claim is overwritten below (warnings cleared): no need to construct them afresh.
   out.claims.resize(state.items.size());
   out.periods.clear();
   out.payments.clear();
@@ -401,6 +461,7 @@ Status ClaimEngine::compute_into(const State& state, const Date& as_of, ClaimSet
     for (std::uint32_t i : debtor_items) {
       const OpenItem& item = state.items[i];
       ItemClaim& claim = out.claims[i];
+      claim.warnings.clear();
       claim.item_index = i;
       claim.debtor_index = d;
       mahnungen.clear();
@@ -436,6 +497,19 @@ Status ClaimEngine::compute_into(const State& state, const Date& as_of, ClaimSet
     if (auto st = walk.finish(out); !st) return st;
   }
   return Ok{};
+}
+
+std::span<const std::uint32_t> ClaimSet::notice_items() const {
+  return scratch ? std::span<const std::uint32_t>(scratch->notice_items) : std::span<const std::uint32_t>();
+}
+std::span<const std::uint32_t> ClaimSet::charge_items() const {
+  return scratch ? std::span<const std::uint32_t>(scratch->charge_items) : std::span<const std::uint32_t>();
+}
+std::span<const std::uint32_t> ClaimSet::plan_items() const {
+  return scratch ? std::span<const std::uint32_t>(scratch->plan_items) : std::span<const std::uint32_t>();
+}
+std::span<const std::uint32_t> ClaimSet::items_of_debtor(std::size_t d) const {
+  return scratch ? scratch->items_by_debtor.of(d) : std::span<const std::uint32_t>();
 }
 
 std::string ClaimSet::explanation(const ItemClaim& c, const State& state) const {

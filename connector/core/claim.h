@@ -88,6 +88,18 @@ struct ClaimSet {
   // Several sentences: the Verzug ground, the interest staircase, the flat fee, the payments
   // and the limitation date.
   std::string explanation(const ItemClaim& c, const State& state) const;
+
+  // How the computation resolved the records of its State, for engines that build on the
+  // claims (the Mahnvorschlag) and need not look the ids up again. Positions in State::items,
+  // kNoItem where a record names no known item (only possible for charges of other kinds
+  // than kFee: every other broken reference fails the computation). Empty before the first
+  // computation; the spans live until the next computation into this ClaimSet (or a copy).
+  static constexpr std::uint32_t kNoItem = 0xFFFFFFFFu;
+  std::span<const std::uint32_t> notice_items() const;  // per State::notices
+  std::span<const std::uint32_t> charge_items() const;  // per State::charges
+  std::span<const std::uint32_t> plan_items() const;    // per plan item, plans in order
+  // The items of debtor `d` (index into State::debtors), in item order.
+  std::span<const std::uint32_t> items_of_debtor(std::size_t d) const;
 };
 
 class ClaimEngine {

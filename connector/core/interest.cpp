@@ -81,11 +81,6 @@ Date half_year_end(const Date& date) {
   return month_of(date) <= 6 ? make_date(year_of(date), 6, 30) : make_date(year_of(date), 12, 31);
 }
 
-bool continues(const InterestPeriod& last, const Date& start, const Money& principal, int rate_bp) {
-  return add_days(last.to, 1) == start && half_year_end(last.to) == half_year_end(start) &&
-         last.principal == principal && last.rate_bp == rate_bp;
-}
-
 Money round_interest(Int128 exact, Currency currency) {
   return Money(round_fraction(exact, kInterestDenominator, Rounding::kHalfUp), currency);
 }
@@ -147,19 +142,28 @@ Status InterestAccumulator::accrue(const Money& principal, const Date& from, con
                          " lies before the Basiszinssatz table, which starts " +
                          format_date(table_->first_date()));
   }
+  // Day counts on day numbers; calendar dates only where a period records them (the half-year
+  // bounds are built from year and month, not converted).
   Date start = from;
+  int start_day = day_number(from);
+  const int to_day = day_number(to);
   while (true) {
-    const Date end = std::min(half_year_end(start), to);
+    const Date half_end = half_year_end(start);
+    const int half_end_day = day_number(half_end);
+    const bool last_period = to_day <= half_end_day;
+    const Date end = last_period ? to : half_end;
+    const int end_day = last_period ? to_day : half_end_day;
     // Never empty: start lies on or after the table's first date (checked above).
     const BasiszinsLookup lookup = *table_->rate_on(start);
-    const int days = interest_days(convention_, start, end);
+    const int days = convention_ == DayCount::k30E360 ? interest_days(convention_, start, end) : end_day - start_day + 1;
     const int basis = year_basis(convention_, year_of(start));
     const int rate_bp = std::max(0, lookup.rate_bp + surcharge_bp_);
     const Int128 exact = static_cast<Int128>(principal.minor()) * rate_bp * days * (kYearBasisLcm / basis);
     exact_total_ += exact;
     // A period that only continues the previous one (same half-year, principal and rate; the
     // caller merely stopped in between) extends it, so the staircase shows real steps only.
-    if (!periods_.empty() && continues(periods_.back(), start, principal, rate_bp)) {
+    if (!periods_.empty() && last_to_day_ + 1 == start_day && half_year_end(periods_.back().to) == half_end &&
+        periods_.back().principal == principal && periods_.back().rate_bp == rate_bp) {
       InterestPeriod& last = periods_.back();
       last.to = end;
       last.days += days;
@@ -176,14 +180,16 @@ Status InterestAccumulator::accrue(const Money& principal, const Date& from, con
       period.principal = principal;
       period.exact = exact;
     }
+    last_to_day_ = end_day;
     if (!lookup.known) {
       std::string warning = lookup.warning();
       if (std::find(warnings_.begin(), warnings_.end(), warning) == warnings_.end()) {
         warnings_.push_back(std::move(warning));
       }
     }
-    if (end == to) break;
-    start = add_days(end, 1);
+    if (last_period) break;
+    start = month_of(half_end) == 6 ? make_date(year_of(half_end), 7, 1) : make_date(year_of(half_end) + 1, 1, 1);
+    start_day = half_end_day + 1;
   }
   return Ok{};
 }

@@ -92,6 +92,7 @@ class InterestAccumulator {
   int surcharge_bp_;
   Int128 exact_total_ = 0;
   std::vector<InterestPeriod> periods_;
+  int last_to_day_ = 0;  // day_number(periods_.back().to), while periods_ is not empty
   std::vector<std::string> warnings_;
 };
 

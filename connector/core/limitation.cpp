@@ -14,7 +14,18 @@ LimitationResult limitation(const Date& arose, std::span<const Date> acknowledge
   // acknowledgement after that, and before the period ran out, restarts it; later ones
   // restart the restarted period again (§ 212 I Nr. 1).
   const Date period_start = make_date(year_of(arose) + 1, 1, 1);
-  std::vector<Date> in_order(acknowledgements.begin(), acknowledgements.end());
+  // In date order; there are rarely more than a few, so they are sorted on the stack.
+  constexpr std::size_t kOnStack = 16;
+  Date on_stack[kOnStack];
+  std::vector<Date> on_heap;
+  std::span<Date> in_order;
+  if (acknowledgements.size() <= kOnStack) {
+    std::copy(acknowledgements.begin(), acknowledgements.end(), on_stack);
+    in_order = std::span<Date>(on_stack, acknowledgements.size());
+  } else {
+    on_heap.assign(acknowledgements.begin(), acknowledgements.end());
+    in_order = on_heap;
+  }
   std::sort(in_order.begin(), in_order.end());
   for (const Date& ack : in_order) {
     if (ack < period_start || ack > r.limitation_date) continue;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <limits>
 #include <ostream>
 
@@ -82,26 +83,40 @@ Result<Money> parse_plain(std::string_view original, std::string_view text, char
   return Money(negative ? -value : value, currency);
 }
 
-std::string format(const Money& m, char decimal_sep, char group_sep) {
+// Appends m in plain notation: a '-' for negatives, the whole units with `group_sep` between
+// groups of three ('\0': none), then `decimal_sep` and exactly `exponent` decimals.
+void append_formatted(std::string& out, const Money& m, char decimal_sep, char group_sep) {
   const Currency c = m.currency();
   // Work in unsigned to print INT64_MIN correctly.
   const bool negative = m.minor() < 0;
   const auto magnitude = negative ? 0 - static_cast<std::uint64_t>(m.minor())
                                   : static_cast<std::uint64_t>(m.minor());
   const auto scale = static_cast<std::uint64_t>(c.scale());
-  std::string whole = std::to_string(magnitude / scale);
-  if (group_sep != '\0') {
-    for (auto i = static_cast<std::ptrdiff_t>(whole.size()) - 3; i > 0; i -= 3) {
-      whole.insert(static_cast<std::size_t>(i), 1, group_sep);
+  char whole[24];
+  const auto whole_end = std::to_chars(whole, whole + sizeof whole, magnitude / scale).ptr;
+  const auto digits = static_cast<std::size_t>(whole_end - whole);
+  if (negative) out += '-';
+  if (group_sep == '\0') {
+    out.append(whole, digits);
+  } else {
+    for (std::size_t i = 0; i < digits; ++i) {
+      if (i > 0 && (digits - i) % 3 == 0) out += group_sep;
+      out += whole[i];
     }
   }
-  std::string out = negative ? "-" + whole : whole;
   if (c.exponent() > 0) {
-    std::string frac = std::to_string(magnitude % scale);
+    // Decimals: the remainder, zero-padded to the exponent.
+    char frac[8] = {'0', '0', '0', '0', '0', '0', '0', '0'};
+    std::uint64_t rest = magnitude % scale;
+    for (int i = c.exponent() - 1; i >= 0; --i, rest /= 10) frac[i] = static_cast<char>('0' + rest % 10);
     out += decimal_sep;
-    out.append(static_cast<std::size_t>(c.exponent()) - frac.size(), '0');
-    out += frac;
+    out.append(frac, static_cast<std::size_t>(c.exponent()));
   }
+}
+
+std::string format(const Money& m, char decimal_sep, char group_sep) {
+  std::string out;
+  append_formatted(out, m, decimal_sep, group_sep);
   return out;
 }
 
@@ -186,6 +201,7 @@ Result<Money> Money::parse_german(std::string_view text, Currency currency) {
 
 std::string Money::to_string() const { return format(*this, '.', '\0'); }
 std::string Money::to_german() const { return format(*this, ',', '.'); }
+void Money::append_to(std::string& out) const { append_formatted(out, *this, '.', '\0'); }
 
 Result<Money> Money::add(const Money& other) const {
   if (!(currency_ == other.currency_)) {

@@ -81,6 +81,8 @@ class Money {
   // "1234.56" / "-0.50" (canonical JSON form) and "1.234,56" (German letters).
   std::string to_string() const;
   std::string to_german() const;
+  // Appends to_string() to `out` (no temporary string: for texts built in hot loops).
+  void append_to(std::string& out) const;
 
   // Checked arithmetic as values: overflow and mixed currencies are invalid input.
   Result<Money> add(const Money& other) const;

@@ -2,14 +2,17 @@
 // rules (blocks, disputes, insolvency, plans, credits, small amounts), then against the policy's
 // level thresholds; if at least one item rises a level, the debtor gets one notice listing all
 // its overdue items, with the charges the law allows at that level.
+//
+// Throughput matters as for the claim engine: the claims' id resolution is reused (no second
+// lookup), the history is a flat array, and results are written into the slots of the output
+// vectors, so a reused Proposal keeps its strings' capacity and steady state allocates nothing.
 #include "connector/core/proposal.h"
 
 #include <algorithm>
-#include <map>
+#include <charconv>
 
 #include "connector/core/allocation.h"
 #include "connector/core/claim.h"
-#include "connector/core/id_index.h"
 #include "connector/core/plan.h"
 
 namespace mahnwerk::core {
@@ -19,13 +22,68 @@ std::string_view kSkipNames[] = {"debtor_blocked", "item_blocked", "disputed",  
                                  "in_payment_plan", "covered_by_credit", "below_minimum", "too_soon",
                                  "waiting",         "final_level_reached", "paid"};
 
-// The dunning history of one item, from State::notices and State::charges.
+constexpr std::uint32_t kNoPlan = 0xFFFFFFFFu;
+// Fee levels below this are kept as bits; higher ones (policies have a handful of levels) in a
+// side list.
+constexpr int kFeeLevelBits = 64;
+
+// Texts are appended piece by piece into strings that keep their capacity between runs.
+void append_uint(std::string& out, std::uint64_t value) {
+  char buf[24];
+  out.append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, value).ptr - buf));
+}
+void append_int(std::string& out, std::int64_t value) {
+  char buf[24];
+  out.append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, value).ptr - buf));
+}
+
+// format_date() without snprintf and without a temporary.
+void append_date(std::string& out, const Date& date) {
+  const int year = year_of(date);
+  const unsigned month = month_of(date);
+  const unsigned day = day_of(date);
+  if (year < 0 || year > 9999 || month > 99 || day > 99) {
+    out += format_date(date);
+    return;
+  }
+  const auto y = static_cast<unsigned>(year);
+  const char text[10] = {static_cast<char>('0' + y / 1000),      static_cast<char>('0' + y / 100 % 10),
+                         static_cast<char>('0' + y / 10 % 10),   static_cast<char>('0' + y % 10),
+                         '-',                                    static_cast<char>('0' + month / 10),
+                         static_cast<char>('0' + month % 10),    '-',
+                         static_cast<char>('0' + day / 10),      static_cast<char>('0' + day % 10)};
+  out.append(text, sizeof text);
+}
+
+// format_percent_bp() without a temporary: 127 -> "1.27", -88 -> "-0.88".
+void append_percent_bp(std::string& out, int bp) {
+  const auto magnitude = static_cast<std::uint64_t>(bp < 0 ? -static_cast<std::int64_t>(bp) : bp);
+  if (bp < 0) out += '-';
+  append_uint(out, magnitude / 100);
+  out += '.';
+  out += static_cast<char>('0' + magnitude % 100 / 10);
+  out += static_cast<char>('0' + magnitude % 10);
+}
+
+// The next element of `v` to fill: an existing one (its strings and vectors keep their
+// capacity) or a new one. The caller trims `v` to `used` at the end.
+template <typename T>
+T& next_slot(std::vector<T>& v, std::size_t& used) {
+  if (used == v.size()) v.emplace_back();
+  return v[used++];
+}
+
+// The dunning history of one item, from State::notices, State::charges and State::plans.
 struct ItemHistory {
-  int level = -1;           // highest level sent; -1: none
-  std::optional<Date> last_sent;
+  std::int64_t interest_charged = 0;  // interest claimed by earlier notices, item currency
+  std::uint64_t fee_levels = 0;       // bit l: a fee was charged at level l (l < kFeeLevelBits)
+  int level = -1;                     // highest level sent; -1: none
+  Date last_sent;                     // valid when sent
+  std::uint32_t plan = kNoPlan;       // the active plan covering the item (State::plans)
+  bool sent = false;
   bool flat_fee_charged = false;
-  Money interest_charged;   // interest claimed by earlier notices
-  std::vector<int> fee_levels;  // levels at which a fee was charged
+
+  std::optional<Date> last_sent_date() const { return sent ? std::optional<Date>(last_sent) : std::nullopt; }
 };
 
 // What one item does in this run.
@@ -36,112 +94,169 @@ struct ItemDecision {
   int level = -1;  // after this run
 };
 
+}  // namespace
+
+struct ProposalScratch {
+  explicit ProposalScratch(const ClaimEngine& engine) : claim_engine(engine) {}
+
+  ClaimEngine claim_engine;
+  ClaimSet claims;
+  std::vector<ItemHistory> history;
+  std::vector<std::pair<std::uint32_t, int>> high_fee_levels;  // (item, level >= kFeeLevelBits)
+  std::vector<std::optional<Date>> last_notice_to_debtor;
+  // Per debtor and currency, cleared for each.
+  std::vector<Currency> currencies;
+  std::vector<ItemDecision> listed;
+  std::vector<std::size_t> not_yet_due;
+  std::vector<std::size_t> final_items;
+  std::vector<std::size_t> eligible;
+  std::vector<Money> weights;
+  std::size_t notices_used = 0;
+  std::size_t skipped_used = 0;
+  std::size_t finals_used = 0;
+};
+
+namespace {
+
 class Proposer {
  public:
   Proposer(const State& state, const Policy& policy, const Date& as_of, const HolidayCalendar& calendar,
-           const ClaimSet& claims)
-      : state_(state), policy_(policy), as_of_(as_of), calendar_(calendar), claims_(claims) {}
+           ProposalScratch& scratch)
+      : state_(state),
+        policy_(policy),
+        as_of_(as_of),
+        calendar_(calendar),
+        claims_(scratch.claims),
+        scratch_(scratch),
+        history_(scratch.history),
+        last_level_(static_cast<int>(policy.levels.size()) - 1) {}
 
   Status load_history() {
-    // Notices, charges and plans name items by id: resolve only those names (the claim engine
-    // has already checked that every notice names a known item).
-    NameResolver named;
-    named.reset(state_.notices.size() + state_.charges.size());
-    std::vector<std::uint32_t> notice_name(state_.notices.size());
-    std::vector<std::uint32_t> charge_name(state_.charges.size());
-    std::vector<std::uint32_t> plan_name;
-    for (std::size_t n = 0; n < state_.notices.size(); ++n) notice_name[n] = named.add(state_.notices[n].item);
-    for (std::size_t c = 0; c < state_.charges.size(); ++c) charge_name[c] = named.add(state_.charges[c].item);
-    for (const PaymentPlan& plan : state_.plans) {
-      for (const std::string& id : plan.items) plan_name.push_back(named.add(id));
-    }
-    named.resolve(state_.items.size(), [&](std::size_t i) -> std::string_view { return state_.items[i].id; });
+    // The claim engine has resolved every record's item (and checked notices and plans).
+    const auto notice_items = claims_.notice_items();
+    const auto charge_items = claims_.charge_items();
+    const auto plan_items = claims_.plan_items();
 
     history_.assign(state_.items.size(), ItemHistory{});
-    for (std::size_t i = 0; i < state_.items.size(); ++i) {
-      history_[i].interest_charged = Money::zero(state_.items[i].currency());
-    }
-    last_notice_to_debtor_.assign(state_.debtors.size(), std::nullopt);
+    scratch_.high_fee_levels.clear();
+    scratch_.last_notice_to_debtor.assign(state_.debtors.size(), std::nullopt);
     for (std::size_t n = 0; n < state_.notices.size(); ++n) {
       const NoticeRecord& notice = state_.notices[n];
       if (notice.date > as_of_) continue;
-      const std::uint32_t i = named.target(notice_name[n]);
+      const std::uint32_t i = notice_items[n];
       ItemHistory& h = history_[i];
-      if (notice.level > h.level || (notice.level == h.level && (!h.last_sent || notice.date > *h.last_sent))) {
+      if (notice.level > h.level || (notice.level == h.level && (!h.sent || notice.date > h.last_sent))) {
         h.level = notice.level;
         h.last_sent = notice.date;
+        h.sent = true;
       }
-      auto& last = last_notice_to_debtor_[claim(i).debtor_index];
+      auto& last = scratch_.last_notice_to_debtor[claim(i).debtor_index];
       if (!last || notice.date > *last) last = notice.date;
     }
     for (std::size_t c = 0; c < state_.charges.size(); ++c) {
       const ChargeRecord& charge = state_.charges[c];
-      const std::uint32_t i = named.target(charge_name[c]);
-      if (i == NameResolver::kUnresolved) {
+      const std::uint32_t i = charge_items[c];
+      if (i == ClaimSet::kNoItem) {
         return invalid_input("unknown item \"" + charge.item + "\"", "charges[" + std::to_string(c) + "].item");
       }
       ItemHistory& h = history_[i];
       switch (charge.kind) {
         case ChargeKind::kFlatFee: h.flat_fee_charged = true; break;
-        case ChargeKind::kInterest: h.interest_charged += charge.amount; break;
-        case ChargeKind::kFee: h.fee_levels.push_back(charge.level); break;
+        case ChargeKind::kInterest:
+          // Money arithmetic: a charge in another currency fails as it always did.
+          h.interest_charged = (Money(h.interest_charged, state_.items[i].currency()) + charge.amount).minor();
+          break;
+        case ChargeKind::kFee:
+          if (charge.level >= 0 && charge.level < kFeeLevelBits) {
+            h.fee_levels |= std::uint64_t{1} << charge.level;
+          } else {
+            scratch_.high_fee_levels.emplace_back(i, charge.level);
+          }
+          break;
       }
     }
-    in_plan_.assign(state_.items.size(), nullptr);
     std::size_t k = 0;
-    for (const PaymentPlan& plan : state_.plans) {
+    for (std::size_t p = 0; p < state_.plans.size(); ++p) {
+      const PaymentPlan& plan = state_.plans[p];
       for (std::size_t j = 0; j < plan.items.size(); ++j, ++k) {
-        const std::uint32_t i = named.target(plan_name[k]);
-        if (plan.status == PlanStatus::kActive && i != NameResolver::kUnresolved) in_plan_[i] = &plan;
+        const std::uint32_t i = plan_items[k];
+        if (plan.status == PlanStatus::kActive && i != ClaimSet::kNoItem) {
+          history_[i].plan = static_cast<std::uint32_t>(p);
+        }
       }
     }
     return Ok{};
   }
 
-  Proposal run() {
-    Proposal proposal;
-    proposal.as_of = as_of_;
-    // Items by debtor, in item order (stable): a counting sort.
-    std::vector<std::uint32_t> offsets(state_.debtors.size() + 1, 0);
-    for (const ItemClaim& c : claims_.claims) ++offsets[c.debtor_index + 1];
-    for (std::size_t d = 0; d < state_.debtors.size(); ++d) offsets[d + 1] += offsets[d];
-    std::vector<std::uint32_t> order(state_.items.size());
-    std::vector<std::uint32_t> next(offsets.begin(), offsets.end() - 1);
-    for (std::uint32_t i = 0; i < state_.items.size(); ++i) order[next[claims_.claims[i].debtor_index]++] = i;
-
+  void run(Proposal& out) {
+    out.as_of = as_of_;
+    scratch_.notices_used = 0;
+    scratch_.skipped_used = 0;
+    scratch_.finals_used = 0;
     for (std::size_t d = 0; d < state_.debtors.size(); ++d) {
-      const std::span<const std::uint32_t> items(order.data() + offsets[d], offsets[d + 1] - offsets[d]);
-      if (!items.empty()) propose_for_debtor(d, items, proposal);
+      const auto items = claims_.items_of_debtor(d);
+      if (!items.empty()) propose_for_debtor(d, items, out);
     }
-    return proposal;
+    out.notices.resize(scratch_.notices_used);
+    out.skipped.resize(scratch_.skipped_used);
+    out.final_actions.resize(scratch_.finals_used);
   }
 
  private:
   const ItemClaim& claim(std::size_t i) const { return claims_.claims[i]; }
-  Date due_of(const OpenItem& item) const { return item.due_date.value_or(item.invoice_date); }
+  static Date due_of(const OpenItem& item) { return item.due_date.value_or(item.invoice_date); }
 
-  void skip(Proposal& p, std::size_t i, SkipReason reason, std::string detail) {
-    p.skipped.push_back({i, reason, std::move(detail)});
+  // A skipped entry with an empty detail for the caller to write.
+  std::string& skip(Proposal& out, std::size_t i, SkipReason reason) {
+    Skipped& s = next_slot(out.skipped, scratch_.skipped_used);
+    s.item_index = i;
+    s.reason = reason;
+    s.detail.clear();
+    return s.detail;
   }
 
   // A reason the item is not dunned at all, checked in this order (the first one is reported).
-  std::optional<std::pair<SkipReason, std::string>> exclusion(const Debtor& debtor, std::size_t i) const {
+  std::optional<SkipReason> exclusion(const Debtor& debtor, std::size_t i) const {
     const OpenItem& item = state_.items[i];
     const ItemClaim& c = claim(i);
-    if (c.principal_open.is_zero() && c.open_total.is_zero()) return {{SkipReason::kPaid, "nothing open"}};
-    if (debtor.insolvent) return {{SkipReason::kInsolvent, "debtor is insolvent: claims go to the insolvency table"}};
-    if (debtor.block_until && *debtor.block_until >= as_of_) {
-      return {{SkipReason::kDebtorBlocked, "debtor blocked until " + format_date(*debtor.block_until) +
-                                               (debtor.block_reason.empty() ? "" : ": " + debtor.block_reason)}};
-    }
-    if (item.disputed) return {{SkipReason::kDisputed, "the debtor disputes the invoice"}};
-    if (item.block_until && *item.block_until >= as_of_) {
-      return {{SkipReason::kItemBlocked, "item blocked until " + format_date(*item.block_until)}};
-    }
-    if (const PaymentPlan* plan = in_plan_[i]) {
-      return {{SkipReason::kInPaymentPlan, "covered by payment plan " + plan->id + " agreed " + format_date(plan->agreed_on)}};
-    }
+    if (c.principal_open.is_zero() && c.open_total.is_zero()) return SkipReason::kPaid;
+    if (debtor.insolvent) return SkipReason::kInsolvent;
+    if (debtor.block_until && *debtor.block_until >= as_of_) return SkipReason::kDebtorBlocked;
+    if (item.disputed) return SkipReason::kDisputed;
+    if (item.block_until && *item.block_until >= as_of_) return SkipReason::kItemBlocked;
+    if (history_[i].plan != kNoPlan) return SkipReason::kInPaymentPlan;
     return std::nullopt;
+  }
+
+  // The detail of an exclusion() reason.
+  void describe_exclusion(std::string& out, SkipReason reason, const Debtor& debtor, std::size_t i) const {
+    const OpenItem& item = state_.items[i];
+    switch (reason) {
+      case SkipReason::kPaid: out += "nothing open"; break;
+      case SkipReason::kInsolvent: out += "debtor is insolvent: claims go to the insolvency table"; break;
+      case SkipReason::kDebtorBlocked:
+        out += "debtor blocked until ";
+        append_date(out, *debtor.block_until);
+        if (!debtor.block_reason.empty()) {
+          out += ": ";
+          out += debtor.block_reason;
+        }
+        break;
+      case SkipReason::kDisputed: out += "the debtor disputes the invoice"; break;
+      case SkipReason::kItemBlocked:
+        out += "item blocked until ";
+        append_date(out, *item.block_until);
+        break;
+      case SkipReason::kInPaymentPlan: {
+        const PaymentPlan& plan = state_.plans[history_[i].plan];
+        out += "covered by payment plan ";
+        out += plan.id;
+        out += " agreed ";
+        append_date(out, plan.agreed_on);
+        break;
+      }
+      default: break;
+    }
   }
 
   bool below_minimum(std::size_t i) const {
@@ -157,10 +272,9 @@ class Proposer {
     const ItemHistory& h = history_[i];
     ItemDecision d{i, due_of(item) < as_of_, false, h.level};
     if (!d.overdue) return d;
-    const int last_level = static_cast<int>(policy_.levels.size()) - 1;
     // Thresholds, never exact dates: a missed run catches up with one notice.
-    Date reference = h.last_sent.value_or(due_of(item));
-    for (int next = h.level + 1; next <= last_level; ++next) {
+    Date reference = h.sent ? h.last_sent : due_of(item);
+    for (int next = h.level + 1; next <= last_level_; ++next) {
       const Date threshold = next_threshold(next, reference);
       if (as_of_ < threshold) break;
       d.level = next;
@@ -174,24 +288,30 @@ class Proposer {
   void propose_for_debtor(std::size_t d, std::span<const std::uint32_t> items, Proposal& out) {
     const Debtor& debtor = state_.debtors[d];
     // Currencies in order of first appearance: one notice each.
-    std::vector<Currency> currencies;
+    auto& currencies = scratch_.currencies;
+    currencies.clear();
     for (std::uint32_t i : items) {
       const Currency c = state_.items[i].currency();
       if (std::find(currencies.begin(), currencies.end(), c) == currencies.end()) currencies.push_back(c);
     }
     for (const Currency& currency : currencies) {
-      std::vector<ItemDecision> listed;     // overdue, dunnable
-      std::vector<std::size_t> not_yet_due;
-      std::vector<std::pair<std::size_t, std::pair<SkipReason, std::string>>> skipped;
+      auto& listed = scratch_.listed;  // overdue, dunnable
+      auto& not_yet_due = scratch_.not_yet_due;
+      listed.clear();
+      not_yet_due.clear();
+      // Items skipped by the rules go out at once: nothing else is appended to out.skipped
+      // for this debtor and currency before them.
       for (std::uint32_t i : items) {
         if (!(state_.items[i].currency() == currency)) continue;
-        if (auto why = exclusion(debtor, i)) {
-          skipped.push_back({i, std::move(*why)});
+        if (const auto why = exclusion(debtor, i)) {
+          describe_exclusion(skip(out, i, *why), *why, debtor, i);
           continue;
         }
         if (below_minimum(i)) {
-          skipped.push_back({i, {SkipReason::kBelowMinimum, "open " + claim(i).principal_open.to_string() +
-                                                                " is below the policy minimum"}});
+          std::string& detail = skip(out, i, SkipReason::kBelowMinimum);
+          detail += "open ";
+          claim(i).principal_open.append_to(detail);
+          detail += " is below the policy minimum";
           continue;
         }
         const ItemDecision decision = decide(i);
@@ -201,25 +321,24 @@ class Proposer {
         }
         listed.push_back(decision);
       }
-      emit(d, currency, listed, not_yet_due, skipped, out);
+      emit(d, currency, listed, not_yet_due, out);
     }
   }
 
-  void emit(std::size_t d, const Currency& currency, std::vector<ItemDecision>& listed,
-            const std::vector<std::size_t>& not_yet_due,
-            std::vector<std::pair<std::size_t, std::pair<SkipReason, std::string>>>& skipped, Proposal& out) {
-    const auto& last_to_debtor = last_notice_to_debtor_[d];
+  void emit(std::size_t d, const Currency& currency, const std::vector<ItemDecision>& listed,
+            const std::vector<std::size_t>& not_yet_due, Proposal& out) {
+    const auto& last_to_debtor = scratch_.last_notice_to_debtor[d];
     const bool too_soon =
         last_to_debtor && as_of_ < add_days(*last_to_debtor, policy_.min_days_between_notices);
     const bool any_escalates = std::any_of(listed.begin(), listed.end(), [](const ItemDecision& x) { return x.escalates; });
-    const int last_level = static_cast<int>(policy_.levels.size()) - 1;
 
     // Final action: items that passed the last level long enough ago.
-    std::vector<std::size_t> final_items;
+    auto& final_items = scratch_.final_items;
+    final_items.clear();
     for (const ItemDecision& x : listed) {
       const ItemHistory& h = history_[x.index];
-      if (!x.escalates && h.level == last_level && policy_.final_action != FinalAction::kNone &&
-          as_of_ >= add_days(*h.last_sent, policy_.final_action_days)) {
+      if (!x.escalates && h.level == last_level_ && policy_.final_action != FinalAction::kNone &&
+          as_of_ >= add_days(h.last_sent_date().value(), policy_.final_action_days)) {
         final_items.push_back(x.index);
       }
     }
@@ -229,18 +348,25 @@ class Proposer {
       for (const ItemDecision& x : listed) {
         const ItemHistory& h = history_[x.index];
         if (too_soon && x.escalates) {
-          skipped.push_back({x.index, {SkipReason::kTooSoon, "last notice to the debtor on " + format_date(*last_to_debtor) + "; the policy waits " + std::to_string(policy_.min_days_between_notices) + " days"}});
-        } else if (h.level == last_level) {
-          skipped.push_back({x.index, {SkipReason::kFinalLevelReached, "all " + std::to_string(last_level + 1) + " levels sent; the last on " + format_date(*h.last_sent)}});
+          std::string& detail = skip(out, x.index, SkipReason::kTooSoon);
+          detail += "last notice to the debtor on ";
+          append_date(detail, *last_to_debtor);
+          detail += "; the policy waits ";
+          append_int(detail, policy_.min_days_between_notices);
+          detail += " days";
+        } else if (h.level == last_level_) {
+          std::string& detail = skip(out, x.index, SkipReason::kFinalLevelReached);
+          detail += "all ";
+          append_int(detail, last_level_ + 1);
+          detail += " levels sent; the last on ";
+          append_date(detail, h.last_sent_date().value());
         } else {
-          skipped.push_back({x.index, {SkipReason::kWaiting, waiting_detail(x.index)}});
+          waiting_detail(skip(out, x.index, SkipReason::kWaiting), x.index);
         }
       }
-      for (auto& [i, why] : skipped) skip(out, i, why.first, std::move(why.second));
       return;
     }
-    for (auto& [i, why] : skipped) skip(out, i, why.first, std::move(why.second));
-    out.notices.push_back(build_notice(d, currency, listed, not_yet_due));
+    build_notice(next_slot(out.notices, scratch_.notices_used), d, currency, listed, not_yet_due);
   }
 
   // The first day level `next` may be sent, counted from `reference` (the due date for the
@@ -254,31 +380,37 @@ class Proposer {
     return std::max(add_days(reference, level.days_after_previous), deadline_passed);
   }
 
-  std::string waiting_detail(std::size_t i) const {
+  void waiting_detail(std::string& out, std::size_t i) const {
     const ItemHistory& h = history_[i];
     const Level& next = policy_.levels[static_cast<std::size_t>(h.level + 1)];
-    const Date reference = h.last_sent.value_or(due_of(state_.items[i]));
-    return "overdue; " + next.name + " from " + format_date(next_threshold(h.level + 1, reference));
+    const Date reference = h.sent ? h.last_sent : due_of(state_.items[i]);
+    out += "overdue; ";
+    out += next.name;
+    out += " from ";
+    append_date(out, next_threshold(h.level + 1, reference));
   }
 
-  void add_final_action(std::size_t d, const std::vector<std::size_t>& items, Proposal& out) const {
-    FinalActionProposal f;
+  void add_final_action(std::size_t d, const std::vector<std::size_t>& items, Proposal& out) {
+    FinalActionProposal& f = next_slot(out.final_actions, scratch_.finals_used);
     f.debtor_index = d;
     f.action = policy_.final_action;
-    f.items = items;
+    f.items.assign(items.begin(), items.end());
     f.total = Money::zero(state_.items[items.front()].currency());
     for (std::size_t i : items) f.total += claim(i).open_total;
-    f.explanation = std::string(to_string(policy_.final_action)) + " proposed for " + std::to_string(items.size()) +
-                    " item(s) after the last notice went unanswered; it is never started without a person's approval";
-    out.final_actions.push_back(std::move(f));
+    f.explanation.clear();
+    f.explanation += to_string(policy_.final_action);
+    f.explanation += " proposed for ";
+    append_uint(f.explanation, items.size());
+    f.explanation += " item(s) after the last notice went unanswered; it is never started without a person's approval";
   }
 
-  Notice build_notice(std::size_t d, const Currency& currency, const std::vector<ItemDecision>& listed,
-                      const std::vector<std::size_t>& not_yet_due) const {
-    Notice n;
+  void build_notice(Notice& n, std::size_t d, const Currency& currency, const std::vector<ItemDecision>& listed,
+                    const std::vector<std::size_t>& not_yet_due) {
     n.debtor_index = d;
+    n.level = 0;
     n.currency = currency;
-    n.not_yet_due = not_yet_due;
+    n.items.clear();
+    n.not_yet_due.assign(not_yet_due.begin(), not_yet_due.end());
     n.total = Money::zero(currency);
     for (const ItemDecision& x : listed) n.level = std::max(n.level, x.level);
     const Level& level = policy_.levels[static_cast<std::size_t>(n.level)];
@@ -291,49 +423,71 @@ class Proposer {
       if (level.interest) item.interest = c.interest_open;
       n.items.push_back(item);
     }
-    add_interest_charges(n, level);
-    add_flat_fees(n, debtor);
-    add_fees(n, level);
+    std::size_t charges_used = 0;
+    add_interest_charges(n, level, charges_used);
+    add_flat_fees(n, debtor, charges_used);
+    add_fees(n, level, charges_used);
+    n.charges.resize(charges_used);
     for (const NoticeItem& item : n.items) n.total += item.open_amount + item.interest + item.fee + item.flat_fee;
     n.deadline = calendar_.shift_193(add_days(as_of_, level.deadline_days));
-    n.explanation = explain(n, level, debtor);
-    return n;
+    explain(n, level, debtor);
+  }
+
+  // A charge of `n` with an empty explanation for the caller to write.
+  static std::string& charge(Notice& n, std::size_t& used, ChargeKind kind, std::size_t item_index, int level,
+                             const Money& amount) {
+    ProposedCharge& c = next_slot(n.charges, used);
+    c.kind = kind;
+    c.item_index = item_index;
+    c.level = level;
+    c.amount = amount;
+    c.explanation.clear();
+    return c.explanation;
   }
 
   // Interest to date, less what earlier notices already claimed (each euro of interest is
   // charged once; § 289: none on interest).
-  void add_interest_charges(Notice& n, const Level& level) const {
+  void add_interest_charges(Notice& n, const Level& level, std::size_t& used) const {
     if (!level.interest) return;
     for (NoticeItem& item : n.items) {
       const ItemClaim& c = claim(item.item_index);
-      const Money fresh = c.interest_open - min(c.interest_open, history_[item.item_index].interest_charged);
+      const Money charged_before(history_[item.item_index].interest_charged, state_.items[item.item_index].currency());
+      const Money fresh = c.interest_open - min(c.interest_open, charged_before);
       if (!fresh.is_positive()) continue;
       const auto periods = claims_.periods_of(c);
-      std::string text = "Verzugszinsen (§ 288 BGB) since " + format_date(*c.verzug.start) + ", Basiszinssatz + " +
-                         format_percent_bp(c.surcharge_bp) + " points";
+      std::string& text = charge(n, used, ChargeKind::kInterest, item.item_index, n.level, fresh);
+      text += "Verzugszinsen (§ 288 BGB) since ";
+      append_date(text, c.verzug.start.value());
+      text += ", Basiszinssatz + ";
+      append_percent_bp(text, c.surcharge_bp);
+      text += " points";
       if (!periods.empty()) {
-        text += ", last rate " + format_percent_bp(periods.back().rate_bp) + " %, " +
-                std::string(to_string(policy_.claim.convention));
+        text += ", last rate ";
+        append_percent_bp(text, periods.back().rate_bp);
+        text += " %, ";
+        text += to_string(policy_.claim.convention);
       }
-      if (!history_[item.item_index].interest_charged.is_zero()) {
-        text += "; " + history_[item.item_index].interest_charged.to_string() + " claimed earlier";
+      if (!charged_before.is_zero()) {
+        text += "; ";
+        charged_before.append_to(text);
+        text += " claimed earlier";
       }
-      n.charges.push_back({ChargeKind::kInterest, item.item_index, n.level, fresh, std::move(text)});
     }
   }
 
   // § 288 V: once per invoice, for a debtor who is not a consumer, in default, from the first
   // level that claims it.
-  void add_flat_fees(Notice& n, const Debtor& debtor) const {
+  void add_flat_fees(Notice& n, const Debtor& debtor, std::size_t& used) const {
     if (is_consumer(debtor.kind)) return;
     for (NoticeItem& item : n.items) {
       const ItemClaim& c = claim(item.item_index);
       if (!c.flat_fee.is_positive() || history_[item.item_index].flat_fee_charged) continue;
       if (!level_claims_flat_fee(item.level)) continue;
       item.flat_fee = c.flat_fee;
-      n.charges.push_back({ChargeKind::kFlatFee, item.item_index, item.level, c.flat_fee,
-                           "Verzugspauschale (§ 288 V BGB): once per invoice for a business debtor in default since " +
-                               format_date(*c.verzug.start) + "; credited against later costs of legal pursuit"});
+      std::string& text = charge(n, used, ChargeKind::kFlatFee, item.item_index, item.level, c.flat_fee);
+      text += "Verzugspauschale (§ 288 V BGB): once per invoice for a business debtor in default since ";
+      append_date(text, c.verzug.start.value());
+      text += "; credited against later costs of legal pursuit";
     }
   }
 
@@ -344,16 +498,23 @@ class Proposer {
     return false;
   }
 
+  bool fee_charged(std::size_t i, int level) const {
+    if (level >= 0 && level < kFeeLevelBits) return (history_[i].fee_levels >> level) & 1u;
+    const auto& high = scratch_.high_fee_levels;
+    return std::find(high.begin(), high.end(), std::pair<std::uint32_t, int>(static_cast<std::uint32_t>(i), level)) !=
+           high.end();
+  }
+
   // The Mahngebühr: only for items that rise with this notice and were already in default
   // before it (a notice that itself creates Verzug is not chargeable), once per level.
-  void add_fees(Notice& n, const Level& level) const {
+  void add_fees(Notice& n, const Level& level, std::size_t& used) const {
     if (level.fee.is_zero()) return;
-    std::vector<std::size_t> eligible;  // positions in n.items
+    auto& eligible = scratch_.eligible;  // positions in n.items
+    eligible.clear();
     for (std::size_t k = 0; k < n.items.size(); ++k) {
       const NoticeItem& item = n.items[k];
       const ItemClaim& c = claim(item.item_index);
-      const auto& fee_levels = history_[item.item_index].fee_levels;
-      const bool charged = std::find(fee_levels.begin(), fee_levels.end(), n.level) != fee_levels.end();
+      const bool charged = fee_charged(item.item_index, n.level);
       // § 288 V 3: the € 40 is credited against costs of legal pursuit, dunning costs included;
       // an item carrying it pays no Mahngebühr on top.
       const bool flat_fee = item.flat_fee.is_positive() || history_[item.item_index].flat_fee_charged;
@@ -364,24 +525,32 @@ class Proposer {
     }
     if (eligible.empty()) return;
     const Money ceiling = policy_.material_cost(level.channel);
-    const auto charge = [&](std::size_t k, const Money& amount, const std::string& basis) {
+    const auto add = [&](std::size_t k, const Money& amount, std::string_view basis) {
       NoticeItem& item = n.items[k];
       item.fee = amount;
-      n.charges.push_back({ChargeKind::kFee, item.item_index, n.level, amount,
-                           "Mahngebühr (" + level.name + ", " + basis + "): material cost of the notice, at most " +
-                               ceiling.to_string() + " for " + std::string(to_string(level.channel)) +
-                               "; the debtor was in default since " +
-                               format_date(*claim(item.item_index).verzug.start) + " (§§ 280 II, 286 BGB)"});
+      std::string& text = charge(n, used, ChargeKind::kFee, item.item_index, n.level, amount);
+      text += "Mahngebühr (";
+      text += level.name;
+      text += ", ";
+      text += basis;
+      text += "): material cost of the notice, at most ";
+      ceiling.append_to(text);
+      text += " for ";
+      text += to_string(level.channel);
+      text += "; the debtor was in default since ";
+      append_date(text, claim(item.item_index).verzug.start.value());
+      text += " (§§ 280 II, 286 BGB)";
     };
     if (level.fee.basis == FeeBasis::kPerItem) {
       for (std::size_t k : eligible) {
         const Money fee = level.fee.on(n.items[k].open_amount);
-        if (fee.is_positive()) charge(k, fee, "per item");
+        if (fee.is_positive()) add(k, fee, "per item");
       }
       return;
     }
     Money open = Money::zero(n.currency);
-    std::vector<Money> weights;
+    auto& weights = scratch_.weights;
+    weights.clear();
     for (std::size_t k : eligible) {
       open += n.items[k].open_amount;
       weights.push_back(n.items[k].open_amount);
@@ -390,26 +559,47 @@ class Proposer {
     if (!fee.is_positive()) return;
     const std::vector<Money> shares = pro_rata(weights, fee);
     for (std::size_t e = 0; e < eligible.size(); ++e) {
-      if (shares[e].is_positive()) charge(eligible[e], shares[e], "per notice, share by open amount");
+      if (shares[e].is_positive()) add(eligible[e], shares[e], "per notice, share by open amount");
     }
   }
 
-  std::string explain(const Notice& n, const Level& level, const Debtor& debtor) const {
-    std::string text = level.name + " to " + (debtor.name.empty() ? debtor.id : debtor.name) + ": ";
+  void explain(Notice& n, const Level& level, const Debtor& debtor) const {
+    std::string& text = n.explanation;
+    text.clear();
+    text += level.name;
+    text += " to ";
+    text += debtor.name.empty() ? debtor.id : debtor.name;
+    text += ": ";
     int rising = 0;
     for (const NoticeItem& item : n.items) rising += item.escalated ? 1 : 0;
-    text += std::to_string(n.items.size()) + " overdue item(s), " + std::to_string(rising) + " rising a level";
+    append_uint(text, n.items.size());
+    text += " overdue item(s), ";
+    append_int(text, rising);
+    text += " rising a level";
     for (const NoticeItem& item : n.items) {
       if (!item.escalated) continue;
       const OpenItem& open = state_.items[item.item_index];
       const ItemHistory& h = history_[item.item_index];
-      text += "; " + open.number + " to " + policy_.levels[static_cast<std::size_t>(item.level)].name +
-              (h.last_sent ? " (previous notice " + format_date(*h.last_sent) + ")"
-                           : " (due " + format_date(due_of(open)) + ")");
+      text += "; ";
+      text += open.number;
+      text += " to ";
+      text += policy_.levels[static_cast<std::size_t>(item.level)].name;
+      if (h.sent) {
+        text += " (previous notice ";
+        append_date(text, h.last_sent);
+      } else {
+        text += " (due ";
+        append_date(text, due_of(open));
+      }
+      text += ")";
     }
-    text += ". Payment deadline " + format_date(n.deadline) + ": " + std::to_string(level.deadline_days) +
-            " days" + (n.deadline == add_days(as_of_, level.deadline_days) ? "" : ", moved by § 193 BGB") + ".";
-    return text;
+    text += ". Payment deadline ";
+    append_date(text, n.deadline);
+    text += ": ";
+    append_int(text, level.deadline_days);
+    text += " days";
+    if (n.deadline != add_days(as_of_, level.deadline_days)) text += ", moved by § 193 BGB";
+    text += ".";
   }
 
   const State& state_;
@@ -417,23 +607,40 @@ class Proposer {
   Date as_of_;
   const HolidayCalendar& calendar_;
   const ClaimSet& claims_;
-  std::vector<ItemHistory> history_;
-  std::vector<std::optional<Date>> last_notice_to_debtor_;
-  std::vector<const PaymentPlan*> in_plan_;
+  ProposalScratch& scratch_;
+  std::vector<ItemHistory>& history_;
+  int last_level_;
 };
 
 }  // namespace
 
 std::string_view to_string(SkipReason reason) { return kSkipNames[static_cast<std::size_t>(reason)]; }
 
+ProposalEngine::ProposalEngine(const Policy& policy, const BasiszinsTable& table, const HolidayCalendar& calendar)
+    : policy_(&policy),
+      table_(&table),
+      calendar_(&calendar),
+      scratch_(std::make_unique<ProposalScratch>(ClaimEngine(table, calendar, policy.claim))) {}
+
+ProposalEngine::~ProposalEngine() = default;
+ProposalEngine::ProposalEngine(ProposalEngine&&) noexcept = default;
+ProposalEngine& ProposalEngine::operator=(ProposalEngine&&) noexcept = default;
+
+Status ProposalEngine::propose_into(const State& state, const Date& as_of, Proposal& out) {
+  ProposalScratch& s = *scratch_;
+  if (auto st = s.claim_engine.compute_into(state, as_of, s.claims); !st) return st;
+  Proposer proposer(state, *policy_, as_of, *calendar_, s);
+  if (auto st = proposer.load_history(); !st) return st;
+  proposer.run(out);
+  return Ok{};
+}
+
 Result<Proposal> propose(const State& state, const Policy& policy, const Date& as_of, const BasiszinsTable& table,
                          const HolidayCalendar& calendar) {
-  const ClaimEngine engine(table, calendar, policy.claim);
-  auto claims = engine.compute(state, as_of);
-  if (!claims) return claims.error();
-  Proposer proposer(state, policy, as_of, calendar, *claims);
-  if (auto st = proposer.load_history(); !st) return st.error();
-  return proposer.run();
+  ProposalEngine engine(policy, table, calendar);
+  Proposal proposal;
+  if (auto st = engine.propose_into(state, as_of, proposal); !st) return st.error();
+  return proposal;
 }
 
 }  // namespace mahnwerk::core

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -87,5 +88,30 @@ struct Proposal {
 // REQUIRES: validate(policy) is empty. Broken references in `state` are invalid input.
 Result<Proposal> propose(const State& state, const Policy& policy, const Date& as_of,
                          const BasiszinsTable& table, const HolidayCalendar& calendar);
+
+struct ProposalScratch;  // working memory of ProposalEngine, reused across runs
+
+// The Mahnvorschlag for a worker that proposes again and again: keeps the claims, the dunning
+// history and its other working memory between runs, so steady state allocates nothing per
+// item. Same results as propose().
+class ProposalEngine {
+ public:
+  // REQUIRES: validate(policy) is empty. Keeps references: policy, table and calendar must
+  // outlive the engine.
+  ProposalEngine(const Policy& policy, const BasiszinsTable& table, const HolidayCalendar& calendar);
+  ~ProposalEngine();
+  ProposalEngine(ProposalEngine&&) noexcept;
+  ProposalEngine& operator=(ProposalEngine&&) noexcept;
+
+  // The proposal for `state` on `as_of` into `out`, reusing the capacity of its vectors and
+  // strings. Broken references are invalid input, as for propose(); `out` is then unspecified.
+  Status propose_into(const State& state, const Date& as_of, Proposal& out);
+
+ private:
+  const Policy* policy_;
+  const BasiszinsTable* table_;
+  const HolidayCalendar* calendar_;
+  std::unique_ptr<ProposalScratch> scratch_;
+};
 
 }  // namespace mahnwerk::core

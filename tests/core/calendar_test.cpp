@@ -361,6 +361,20 @@ TEST(Calendar, Section193MovesWeekendsAndHolidaysToTheNextBusinessDay) {
   }
 }
 
+// The shift works on day numbers; it must agree with the day-by-day definition everywhere,
+// including before 1970 (negative day numbers) and outside the holiday table.
+TEST(Calendar, Section193AgreesWithTheBusinessDayDefinitionOnEveryDay) {
+  for (const Region region : {kNational, kBY, kSN}) {
+    const HolidayCalendar calendar(region);
+    for (Date date = make_date(1965, 1, 1); date <= make_date(2105, 12, 31); date = add_days(date, 1)) {
+      Date expected = date;
+      while (!calendar.is_business_day(expected)) expected = add_days(expected, 1);
+      ASSERT_EQ(calendar.shift_193(date), expected) << describe(date, region);
+    }
+  }
+  EXPECT_EQ(HolidayCalendar().shift_193(make_date(1969, 12, 27)), make_date(1969, 12, 29));  // Saturday
+}
+
 struct AddCase {
   Date date;
   int n;

@@ -278,5 +278,119 @@ TEST_F(ClaimEngineTest, PaymentsAfterAsOfAreIgnored) {
   EXPECT_EQ(claims->claims[0].interest, eur(3138));
 }
 
+TEST_F(ClaimEngineTest, LongIdsThatShareTheirFirstEightBytesResolveToTheirOwnItems) {
+  State s;
+  s.debtors.push_back(debtor("DEBITOR-000001", DebtorKind::kBusiness));
+  s.debtors.push_back(debtor("DEBITOR-000002", DebtorKind::kConsumer));
+  s.items.push_back(item("RECHNUNG-2024-0001", "DEBITOR-000001", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
+  s.items.push_back(item("RECHNUNG-2024-0002", "DEBITOR-000002", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
+  s.items.push_back(item("RECHNUNG", "DEBITOR-000001", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
+  s.payments.push_back({"RECHNUNG-2024-0002", "", make_date(2024, 6, 10), eur(30000), ""});
+  s.payments.push_back({"RECHNUNG", "", make_date(2024, 6, 10), eur(20000), ""});
+  s.notices.push_back({"RECHNUNG-2024-0001", 0, make_date(2024, 6, 3), std::nullopt});
+  auto claims = run(s, make_date(2024, 8, 31));
+  ASSERT_TRUE(claims.ok()) << claims.error().to_string();
+  EXPECT_EQ(claims->claims[0].debtor_index, 0u);
+  EXPECT_EQ(claims->claims[1].debtor_index, 1u);
+  EXPECT_EQ(claims->claims[2].debtor_index, 0u);
+  EXPECT_EQ(claims->claims[0].payments.count, 0u);
+  ASSERT_EQ(claims->claims[1].payments.count, 1u);
+  EXPECT_EQ(claims->payments_of(claims->claims[1])[0].payment_index, 0u);
+  ASSERT_EQ(claims->claims[2].payments.count, 1u);
+  EXPECT_EQ(claims->payments_of(claims->claims[2])[0].payment_index, 1u);
+  const std::vector<std::uint32_t> notice_items(claims->notice_items().begin(), claims->notice_items().end());
+  EXPECT_EQ(notice_items, std::vector<std::uint32_t>{0});
+  s.payments.push_back({"RECHNUNG-2024-0003", "", make_date(2024, 6, 10), eur(100), ""});
+  claims = run(s, make_date(2024, 8, 31));
+  ASSERT_FALSE(claims.ok());
+  EXPECT_EQ(claims.error().context, "payments[2].item");
+}
+
+// The core accepts what the file adapter refuses: of two items with one id, records name the
+// later one (and of two debtors with one id, the first).
+TEST_F(ClaimEngineTest, OfTwoItemsWithOneIdRecordsNameTheLater) {
+  State s;
+  s.debtors.push_back(debtor("D1", DebtorKind::kBusiness));
+  s.debtors.push_back(debtor("D1", DebtorKind::kConsumer));
+  s.items.push_back(item("1", "D1", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
+  s.items.push_back(item("1", "D1", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
+  s.payments.push_back({"1", "", make_date(2024, 6, 10), eur(30000), ""});
+  auto claims = run(s, make_date(2024, 8, 31));
+  ASSERT_TRUE(claims.ok()) << claims.error().to_string();
+  EXPECT_EQ(claims->claims[0].payments.count, 0u);
+  EXPECT_EQ(claims->claims[1].payments.count, 1u);
+  EXPECT_EQ(claims->claims[1].debtor_index, 0u);
+}
+
+// A payment that names an item and fits into what it owes goes to that item alone; the other
+// items' staircases are not cut at the payment date.
+TEST_F(ClaimEngineTest, DesignatedPaymentLeavesTheOtherItemsUntouched) {
+  State s;
+  s.debtors.push_back(debtor("D1", DebtorKind::kBusiness));
+  s.items.push_back(item("1", "D1", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
+  s.items.push_back(item("2", "D1", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
+  s.items[1].open_amount = eur(60000);
+  s.payments.push_back({"2", "", make_date(2024, 6, 10), eur(40000), ""});
+  auto claims = run(s, make_date(2024, 8, 31));
+  ASSERT_TRUE(claims.ok()) << claims.error().to_string();
+  const auto first = claims->periods_of(claims->claims[0]);
+  ASSERT_EQ(first.size(), 2u);  // 06-01..06-30 and 07-01..08-31: the Basiszins change only
+  EXPECT_EQ(first[0].to, make_date(2024, 6, 30));
+  EXPECT_EQ(claims->claims[0].payments.count, 0u);
+  ASSERT_EQ(claims->claims[1].payments.count, 1u);
+  EXPECT_EQ(claims->payments_of(claims->claims[1])[0].to_costs + claims->payments_of(claims->claims[1])[0].to_interest +
+                claims->payments_of(claims->claims[1])[0].to_principal,
+            eur(40000));
+  // More than item 2 owes: the rest goes to item 1 (§ 366 II), which is brought up to date.
+  s.payments[0].amount = eur(150000);
+  s.items[1].open_amount = eur(0);
+  s.items[0].open_amount = eur(50000);
+  claims = run(s, make_date(2024, 8, 31));
+  ASSERT_TRUE(claims.ok()) << claims.error().to_string();
+  ASSERT_EQ(claims->claims[0].payments.count, 1u);
+  EXPECT_FALSE(claims->payments_of(claims->claims[0])[0].designated);
+  EXPECT_EQ(claims->periods_of(claims->claims[0])[0].to, make_date(2024, 6, 9));
+}
+
+// An item whose default began before the rate table fails the computation at the first
+// payment that brings it up to date, whichever item that payment names.
+TEST_F(ClaimEngineTest, InterestBeforeTheTableFailsAtTheFirstPayment) {
+  State s;
+  s.debtors.push_back(debtor("D1", DebtorKind::kBusiness));
+  s.items.push_back(item("old", "D1", make_date(2023, 10, 1), make_date(2023, 10, 31), 100000));
+  s.items.push_back(item("new", "D1", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
+  s.payments.push_back({"new", "", make_date(2024, 6, 10), eur(100), ""});
+  auto claims = run(s, make_date(2024, 8, 31));
+  ASSERT_FALSE(claims.ok());
+  EXPECT_EQ(claims.error().context, "payments[0]");
+  EXPECT_NE(claims.error().message.find("2023-11-01"), std::string::npos) << claims.error().message;
+}
+
+TEST_F(ClaimEngineTest, ComputeIntoReusesTheSetAndGivesTheSameAsAFreshComputation) {
+  State big;
+  big.debtors.push_back(debtor("D1", DebtorKind::kBusiness));
+  big.debtors.push_back(debtor("D2", DebtorKind::kConsumer));
+  for (int i = 0; i < 6; ++i) {
+    big.items.push_back(item(std::to_string(i), i % 2 ? "D2" : "D1", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
+  }
+  big.items[2].open_amount = eur(1000);  // a warning
+  big.payments.push_back({"1", "", make_date(2024, 6, 10), eur(30000), ""});
+  State small;
+  small.debtors.push_back(debtor("D9", DebtorKind::kBusiness));
+  small.items.push_back(item("x", "D9", make_date(2024, 6, 1), make_date(2024, 6, 30), 5000));
+  const ClaimEngine engine(table_, calendar_, ClaimPolicy{});
+  ClaimSet reused;
+  ASSERT_TRUE(engine.compute_into(big, make_date(2024, 8, 31), reused).ok());
+  ASSERT_TRUE(engine.compute_into(small, make_date(2024, 8, 31), reused).ok());
+  const auto fresh = engine.compute(small, make_date(2024, 8, 31));
+  ASSERT_TRUE(fresh.ok());
+  ASSERT_EQ(reused.claims.size(), 1u);
+  EXPECT_EQ(reused.explanation(reused.claims[0], small), fresh->explanation(fresh->claims[0], small));
+  EXPECT_TRUE(reused.claims[0].warnings.empty());
+  EXPECT_EQ(reused.periods.size(), fresh->periods.size());
+  EXPECT_TRUE(reused.payments.empty());
+  EXPECT_EQ(reused.items_of_debtor(0).size(), 1u);
+}
+
 }  // namespace
 }  // namespace mahnwerk::core

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <string>
 
 namespace mahnwerk::core {
 namespace {
@@ -61,6 +62,25 @@ TEST(Money, FormatsBothNotations) {
   EXPECT_EQ(Money(1234, currency("KWD")).to_string(), "1.234");
   EXPECT_EQ(Money(std::numeric_limits<std::int64_t>::min(), Currency::eur()).to_string(),
             "-92233720368547758.08");
+}
+
+TEST(Money, AppendsTheCanonicalNotation) {
+  std::string text = "total ";
+  Money(123456, Currency::eur()).append_to(text);
+  text += ", ";
+  Money(-7, currency("CLF")).append_to(text);
+  text += ", ";
+  Money(-1500, currency("JPY")).append_to(text);
+  EXPECT_EQ(text, "total 1234.56, -0.0007, -1500");
+  for (const std::int64_t minor : {std::int64_t{0}, std::int64_t{5}, std::int64_t{-99}, std::int64_t{100000},
+                                   std::numeric_limits<std::int64_t>::max()}) {
+    std::string appended;
+    Money(minor, currency("BHD")).append_to(appended);
+    EXPECT_EQ(appended, Money(minor, currency("BHD")).to_string()) << minor;
+  }
+  EXPECT_EQ(Money(12345, Currency::eur()).to_german(), "123,45");
+  EXPECT_EQ(Money(123456, Currency::eur()).to_german(), "1.234,56");
+  EXPECT_EQ(Money(-12345678901, Currency::eur()).to_german(), "-123.456.789,01");
 }
 
 TEST(Money, KnowsCurrencyExponents) {

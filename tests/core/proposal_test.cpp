@@ -5,6 +5,8 @@
 
 #include <map>
 #include <set>
+#include <sstream>
+#include <string>
 
 namespace mahnwerk::core {
 namespace {
@@ -409,6 +411,87 @@ TEST(ProposalProperty, SameInputSameProposal) {
   ASSERT_EQ(a->notices.size(), b->notices.size());
   EXPECT_EQ(a->notices[0].explanation, b->notices[0].explanation);
   EXPECT_EQ(a->notices[0].total, b->notices[0].total);
+}
+
+// Everything a proposal says, as text, to compare two proposals field by field.
+std::string describe(const Proposal& p) {
+  std::ostringstream out;
+  out << format_date(p.as_of) << "\n";
+  for (const Notice& n : p.notices) {
+    out << "notice " << n.debtor_index << " " << n.level << " " << n.currency.code() << " " << n.total << " "
+        << format_date(n.deadline) << " " << n.explanation << "\n";
+    for (const NoticeItem& i : n.items) {
+      out << " item " << i.item_index << " " << i.level << " " << i.escalated << " " << i.open_amount << " "
+          << i.interest << " " << i.fee << " " << i.flat_fee << "\n";
+    }
+    for (std::size_t i : n.not_yet_due) out << " not yet due " << i << "\n";
+    for (const ProposedCharge& c : n.charges) {
+      out << " charge " << to_string(c.kind) << " " << c.item_index << " " << c.level << " " << c.amount << " "
+          << c.explanation << "\n";
+    }
+  }
+  for (const Skipped& s : p.skipped) out << "skipped " << s.item_index << " " << to_string(s.reason) << " " << s.detail << "\n";
+  for (const FinalActionProposal& f : p.final_actions) {
+    out << "final " << f.debtor_index << " " << to_string(f.action) << " " << f.total << " " << f.explanation;
+    for (std::size_t i : f.items) out << " " << i;
+    out << "\n";
+  }
+  return out.str();
+}
+
+// A worker reuses one engine and one Proposal for states of any size: no trace of an earlier
+// run may remain.
+TEST(ProposalEngine, ReusedAcrossStatesGivesWhatProposeGives) {
+  const BasiszinsTable rates = table();
+  const HolidayCalendar calendar(Region::kNational);
+  Policy policy = standard_policy();
+  policy.allow_skip_levels = true;
+  ProposalEngine engine(policy, rates, calendar);
+  Proposal reused;
+  int compared = 0;
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+    Lcg rng(seed);
+    State state;
+    const int debtors = 1 + rng.below(8);
+    for (int d = 0; d < debtors; ++d) {
+      Debtor debtor;
+      debtor.id = "D" + std::to_string(d);
+      debtor.name = rng.below(3) == 0 ? "" : "Debtor " + debtor.id;
+      debtor.kind = rng.below(2) == 0 ? DebtorKind::kConsumer : DebtorKind::kBusiness;
+      state.debtors.push_back(debtor);
+    }
+    const int items = 1 + rng.below(60);
+    for (int i = 0; i < items; ++i) {
+      OpenItem item;
+      item.id = "I" + std::to_string(i);
+      item.number = "RE-" + item.id;
+      item.debtor = "D" + std::to_string(rng.below(debtors));
+      item.invoice_date = add_days(make_date(2024, 9, 1), rng.below(200));
+      item.due_date = add_days(item.invoice_date, 14 * rng.below(3));
+      item.due_date_agreed = rng.below(2) == 0;
+      item.amount = eur(100 + rng.below(300000));
+      item.open_amount = item.amount;
+      item.disputed = rng.below(20) == 0;
+      state.items.push_back(item);
+    }
+    Date as_of = make_date(2024, 12, 1);
+    for (int run = 0; run < 10; ++run, ++compared) {
+      as_of = add_days(as_of, 1 + rng.below(25));
+      ASSERT_TRUE(engine.propose_into(state, as_of, reused).ok());
+      const auto fresh = propose(state, policy, as_of, rates, calendar);
+      ASSERT_TRUE(fresh.ok());
+      ASSERT_EQ(describe(reused), describe(*fresh)) << "seed " << seed << " run " << run;
+      for (const Notice& n : fresh->notices) {
+        for (const NoticeItem& item : n.items) {
+          if (item.escalated) state.notices.push_back({state.items[item.item_index].id, item.level, as_of, std::nullopt});
+        }
+        for (const ProposedCharge& c : n.charges) {
+          state.charges.push_back({state.items[c.item_index].id, c.kind, c.level, c.amount, as_of});
+        }
+      }
+    }
+  }
+  EXPECT_EQ(compared, 120);
 }
 
 }  // namespace
