@@ -73,13 +73,13 @@ enum class Upsert { kUnchanged, kWritten };
 
 // One unit of work. Everything done through it becomes visible to others on commit() and is
 // undone by rollback() — or by destroying the transaction without commit (RAII).
-// Errors: kInvalidInput for bad data (empty ids, mixed currencies, unknown tenant), kConflict
+// Errors: kInvalidInput for bad data (empty ids, mixed currencies, malformed JSON), kConflict
 // for a unique constraint (a second charge for the same item, kind and level; a lease held by
-// someone else; a forbidden outbox transition), kNotFound for a missing record, kUnavailable
-// when the database is busy or the disk fails (retry later), kInternal for misuse (a call after
-// commit). A failed call leaves the transaction usable but the caller normally rolls back.
-// All record operations are scoped to one tenant: nothing of tenant A is read or changed
-// through an operation naming tenant B.
+// someone else; a forbidden outbox transition), kNotFound for an unknown tenant or a missing
+// record, kUnavailable when the database is busy or the disk fails (retry later), kInternal for
+// misuse (a call after commit, a write in a read-only transaction). A failed call leaves the
+// transaction usable, but the caller normally rolls back. All record operations are scoped to
+// one tenant: nothing of tenant A is read or changed through an operation naming tenant B.
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -98,7 +98,7 @@ class Transaction {
   virtual core::Result<std::vector<Tenant>> list_tenants() = 0;      // by id
 
   // --- canonical records (connector/core/model.h) of one tenant. REQUIRES for all: the tenant
-  // exists (kInvalidInput otherwise). References between records (an item's debtor, a plan's
+  // exists (kNotFound otherwise). References between records (an item's debtor, a plan's
   // items) are not enforced: sources deliver items without master data; the engines check them.
   virtual core::Status put_creditor(std::string_view tenant, const core::Creditor& creditor) = 0;
   // Insert or update by id; kUnchanged when the stored record already equals it.
