@@ -80,6 +80,8 @@ struct ItemHistory {
   int level = -1;                     // highest level sent; -1: none
   Date last_sent;                     // valid when sent
   std::uint32_t plan = kNoPlan;       // the active plan covering the item (State::plans)
+  Date history_from;                  // notices before this day no longer count (plan default)
+  bool resumes = false;               // a plan covering the item defaulted: resume at plan_default_level
   bool sent = false;
   bool flat_fee_charged = false;
 
@@ -140,18 +142,20 @@ class Proposer {
     history_.assign(state_.items.size(), ItemHistory{});
     scratch_.high_fee_levels.clear();
     scratch_.last_notice_to_debtor.assign(state_.debtors.size(), std::nullopt);
+    load_plans(plan_items);
     for (std::size_t n = 0; n < state_.notices.size(); ++n) {
       const NoticeRecord& notice = state_.notices[n];
       if (notice.date > as_of_) continue;
       const std::uint32_t i = notice_items[n];
+      auto& last = scratch_.last_notice_to_debtor[claim(i).debtor_index];
+      if (!last || notice.date > *last) last = notice.date;
       ItemHistory& h = history_[i];
+      if (h.resumes && notice.date < h.history_from) continue;
       if (notice.level > h.level || (notice.level == h.level && (!h.sent || notice.date > h.last_sent))) {
         h.level = notice.level;
         h.last_sent = notice.date;
         h.sent = true;
       }
-      auto& last = scratch_.last_notice_to_debtor[claim(i).debtor_index];
-      if (!last || notice.date > *last) last = notice.date;
     }
     for (std::size_t c = 0; c < state_.charges.size(); ++c) {
       const ChargeRecord& charge = state_.charges[c];
@@ -175,17 +179,37 @@ class Proposer {
           break;
       }
     }
+    return Ok{};
+  }
+
+  // Active plans exclude their items from dunning. A plan that has defaulted — stored so, or
+  // found so today by evaluate_plan (Verfallklausel) — makes the remainder due: its items are
+  // dunned again, starting at the policy's plan_default_level; notices from before the plan
+  // no longer count.
+  void load_plans(std::span<const std::uint32_t> plan_items) {
     std::size_t k = 0;
     for (std::size_t p = 0; p < state_.plans.size(); ++p) {
       const PaymentPlan& plan = state_.plans[p];
+      PlanStatus status = plan.status;
+      if (status == PlanStatus::kActive && plan.agreed_on <= as_of_ && !plan.items.empty() &&
+          plan_items[k] != ClaimSet::kNoItem) {
+        const bool consumer = is_consumer(state_.debtors[claim(plan_items[k]).debtor_index].kind);
+        // Only a default changes dunning here; a plan found completed covers items paid anyway.
+        if (evaluate_plan(plan, state_.payments, as_of_, consumer, 0).plan.status == PlanStatus::kDefaulted) {
+          status = PlanStatus::kDefaulted;
+        }
+      }
       for (std::size_t j = 0; j < plan.items.size(); ++j, ++k) {
         const std::uint32_t i = plan_items[k];
-        if (plan.status == PlanStatus::kActive && i != ClaimSet::kNoItem) {
-          history_[i].plan = static_cast<std::uint32_t>(p);
+        if (i == ClaimSet::kNoItem) continue;
+        ItemHistory& h = history_[i];
+        if (status == PlanStatus::kActive) h.plan = static_cast<std::uint32_t>(p);
+        if (status == PlanStatus::kDefaulted) {
+          h.resumes = true;
+          h.history_from = plan.agreed_on;
         }
       }
     }
-    return Ok{};
   }
 
   void run(Proposal& out) {
@@ -271,6 +295,13 @@ class Proposer {
     const OpenItem& item = state_.items[i];
     const ItemHistory& h = history_[i];
     ItemDecision d{i, due_of(item) < as_of_, false, h.level};
+    // A defaulted plan made the whole remainder due: resume at the configured level at once.
+    if (h.resumes && !h.sent) {
+      d.overdue = true;
+      d.level = policy_.plan_default_level;
+      d.escalates = true;
+      return d;
+    }
     if (!d.overdue) return d;
     // Thresholds, never exact dates: a missed run catches up with one notice.
     Date reference = h.sent ? h.last_sent : due_of(item);

@@ -277,6 +277,41 @@ TEST_F(ProposalTest, FinalActionIsOnlyProposed) {
   EXPECT_EQ(skipped(p, "1")->reason, SkipReason::kFinalLevelReached);
 }
 
+TEST_F(ProposalTest, ADefaultedPlanResumesDunningAtTheConfiguredLevel) {
+  debtor("D", DebtorKind::kBusiness);
+  item("1", "D", make_date(2025, 1, 15), 90000);
+  state_.notices.push_back({"1", 0, make_date(2025, 1, 22), std::nullopt});
+  state_.notices.push_back({"1", 1, make_date(2025, 2, 12), std::nullopt});
+  PaymentPlan plan;
+  plan.id = "P";
+  plan.debtor = "D";
+  plan.items = {"1"};
+  plan.agreed_on = make_date(2025, 3, 1);
+  plan.principal = eur(90000);
+  plan.costs = eur(0);
+  plan.interest = eur(0);
+  plan.plan_interest = eur(0);
+  plan.total = eur(90000);
+  for (unsigned m = 4; m <= 6; ++m) plan.installments.push_back({make_date(2025, m, 1), eur(30000), eur(0)});
+  state_.plans.push_back(plan);
+  // One installment in arrears: the plan holds, the item is not dunned.
+  Proposal p = run(make_date(2025, 4, 20));
+  EXPECT_TRUE(p.notices.empty());
+  EXPECT_EQ(skipped(p, "1")->reason, SkipReason::kInPaymentPlan);
+  // Two consecutive installments in arrears (plus 7 grace days): the Verfallklausel applies and
+  // dunning resumes at plan_default_level (1. Mahnung), not where it stood before the plan.
+  p = run(make_date(2025, 5, 20));
+  ASSERT_EQ(p.notices.size(), 1u);
+  EXPECT_EQ(p.notices[0].level, 1);
+  EXPECT_TRUE(p.notices[0].items[0].escalated);
+  // A plan stored as defaulted resumes the same way.
+  state_.plans[0].status = PlanStatus::kDefaulted;
+  policy_.plan_default_level = 2;
+  p = run(make_date(2025, 5, 20));
+  ASSERT_EQ(p.notices.size(), 1u);
+  EXPECT_EQ(p.notices[0].level, 2);
+}
+
 TEST_F(ProposalTest, PerNoticeFeeIsSharedByOpenAmount) {
   debtor("C", DebtorKind::kConsumer);
   item("1", "C", make_date(2025, 3, 14), 20000);
