@@ -38,6 +38,25 @@ std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size
   return {line, column};
 }
 
+bool valid_iban(std::string_view text) {
+  std::string iban;
+  for (char c : text) {
+    if (c != ' ') iban += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  }
+  if (iban.size() < 15 || iban.size() > 34) return false;
+  int remainder = 0;
+  for (std::size_t i = 0; i < iban.size(); ++i) {
+    const char c = iban[(i + 4) % iban.size()];
+    const bool letter = c >= 'A' && c <= 'Z';
+    const bool digit = c >= '0' && c <= '9';
+    if (!letter && !digit) return false;
+    if (((i + 4) % iban.size()) < 2 && !letter) return false;
+    const int value = digit ? c - '0' : c - 'A' + 10;
+    remainder = (remainder * (value >= 10 ? 100 : 10) + value) % 97;
+  }
+  return remainder == 1;
+}
+
 core::Result<rapidjson::Document> parse_json(std::string_view text, std::string_view source,
                                              core::ErrorKind error_kind) {
   rapidjson::Document doc;

@@ -30,6 +30,11 @@ core::Result<rapidjson::Document> parse_json(std::string_view text, std::string_
 // 1-based line and column of a byte offset in text.
 std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size_t offset);
 
+// ISO 13616: two letters, two check digits, up to 30 alphanumerics; the number formed by moving
+// the first four characters to the end (letters as 10..35) is 1 modulo 97. Spaces and lower
+// case allowed.
+bool valid_iban(std::string_view text);
+
 // Reads the members of one JSON object. Every error names `path.member` in its context and
 // carries `error_kind` (invalid input for data files, bad configuration for config files).
 class Fields {

@@ -282,28 +282,6 @@ Result<core::PaymentPlan> parse_plan(const rapidjson::Value& v, const std::strin
   return plan;
 }
 
-// ISO 13616: two letters, two check digits, up to 30 alphanumerics; the number formed by moving
-// the first four characters to the end (letters as 10..35) is 1 modulo 97. Spaces and lower
-// case allowed.
-bool valid_iban(std::string_view text) {
-  std::string iban;
-  for (char c : text) {
-    if (c != ' ') iban += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-  }
-  if (iban.size() < 15 || iban.size() > 34) return false;
-  int remainder = 0;
-  for (std::size_t i = 0; i < iban.size(); ++i) {
-    const char c = iban[(i + 4) % iban.size()];
-    const bool letter = c >= 'A' && c <= 'Z';
-    const bool digit = c >= '0' && c <= '9';
-    if (!letter && !digit) return false;
-    if (((i + 4) % iban.size()) < 2 && !letter) return false;
-    const int value = digit ? c - '0' : c - 'A' + 10;
-    remainder = (remainder * (value >= 10 ? 100 : 10) + value) % 97;
-  }
-  return remainder == 1;
-}
-
 core::Status parse_creditor(const Fields& root, core::Creditor& out) {
   const auto* v = root.find("creditor");
   if (v == nullptr) return core::Ok{};
