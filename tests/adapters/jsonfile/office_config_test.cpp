@@ -332,5 +332,12 @@ TEST_F(OfficeConfigTest, SkeletonIsAValidConfiguration) {
   EXPECT_EQ(check.config.tenants[0].adapter, AdapterKind::kJsonfile);
 }
 
+TEST(OfficeExample, ShippedExampleIsValidApartFromItsSecrets) {
+  const char* src = std::getenv("MAHNWERK_SOURCE_DIR");
+  const auto check = check_office_config(std::string(src != nullptr ? src : ".") + "/config/office.example.json", false);
+  ASSERT_TRUE(check.ok()) << check.problems.front().to_string();
+  EXPECT_EQ(check.config.tenants.size(), 2U);
+}
+
 }  // namespace
 }  // namespace mahnwerk::jsonfile
