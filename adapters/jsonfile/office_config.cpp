@@ -344,7 +344,8 @@ void read_tenants_dir(const Fields& root, const std::string& office_dir, const s
   Problems p(problems, office_file);
   std::string dir;
   if (!p.take(root.required_string("tenants_dir"), dir)) return;
-  const fs::path folder = fs::path(office_dir) / dir;
+  // Named relative to the office file as given, like the office file in messages.
+  const fs::path folder = fs::path(office_file).parent_path() / dir;
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) {
     return p.add(root.error("tenants_dir", "not a folder: " + folder.string()));

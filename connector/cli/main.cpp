@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   register_plan_command(app, exit_code);
   register_propose_command(app, exit_code);
   register_letters_command(app, exit_code);
+  register_config_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
