@@ -1,7 +1,99 @@
 // Shared JSON output pieces.
 #include "connector/cli/json_output.h"
 
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <mutex>
+#include <thread>
+
 namespace mahnwerk::cli {
+
+// Buffers circulate between the formatting thread (filling) and the writer thread (writing):
+// with several in flight neither side waits for the other as long as they keep pace.
+struct StdoutStream::Shared {
+  static constexpr std::size_t kBufferSize = std::size_t{1} << 20;
+  static constexpr std::size_t kBuffers = 4;
+
+  struct Chunk {
+    char* data;
+    std::size_t size;
+  };
+
+  Shared() {
+    for (std::size_t i = 0; i < kBuffers; ++i) {
+      storage.push_back(std::make_unique<char[]>(kBufferSize));
+      free.push_back(storage.back().get());
+    }
+  }
+
+  void write_loop() {
+    std::unique_lock lock(mutex);
+    for (;;) {
+      changed.wait(lock, [&] { return !full.empty() || done; });
+      if (full.empty()) return;
+      const Chunk chunk = full.front();
+      full.pop_front();
+      lock.unlock();
+      std::fwrite(chunk.data, 1, chunk.size, stdout);
+      lock.lock();
+      free.push_back(chunk.data);
+      changed.notify_all();
+    }
+  }
+
+  std::vector<std::unique_ptr<char[]>> storage;
+  char* begin = nullptr;  // of the buffer being filled
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<Chunk> full;  // to write, in order
+  std::vector<char*> free;
+  bool done = false;
+  std::thread writer;
+};
+
+StdoutStream::StdoutStream() : shared_(std::make_unique<Shared>()) {
+  shared_->begin = shared_->free.back();
+  shared_->free.pop_back();
+  current_ = shared_->begin;
+  end_ = current_ + Shared::kBufferSize;
+}
+
+StdoutStream::~StdoutStream() {
+  Flush();
+  if (!shared_->writer.joinable()) return;
+  {
+    std::lock_guard lock(shared_->mutex);
+    shared_->done = true;
+  }
+  shared_->changed.notify_all();
+  shared_->writer.join();
+}
+
+void StdoutStream::hand_off() {
+  Shared& s = *shared_;
+  const auto size = static_cast<std::size_t>(current_ - s.begin);
+  if (!s.writer.joinable()) {
+    if (current_ != end_) {  // a flush before the first buffer filled: no thread needed
+      std::fwrite(s.begin, 1, size, stdout);
+      current_ = s.begin;
+      return;
+    }
+    s.writer = std::thread([&s] { s.write_loop(); });
+  }
+  std::unique_lock lock(s.mutex);
+  s.full.push_back({s.begin, size});
+  s.changed.notify_all();
+  s.changed.wait(lock, [&] { return !s.free.empty(); });
+  s.begin = s.free.back();
+  s.free.pop_back();
+  current_ = s.begin;
+  end_ = current_ + Shared::kBufferSize;
+}
+
+void StdoutStream::Flush() {
+  if (current_ != shared_->begin) hand_off();
+}
 
 void write_strings(JsonWriter& w, std::string_view key, const std::vector<std::string>& values) {
   write_string(w, key);

@@ -2,11 +2,9 @@
 // percentages and interest periods, so every command prints them the same way.
 #pragma once
 
-#include <rapidjson/filewritestream.h>
 #include <rapidjson/prettywriter.h>
 
-#include <cstdio>
-
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -16,24 +14,52 @@
 
 namespace mahnwerk::cli {
 
-using JsonWriter = rapidjson::PrettyWriter<rapidjson::FileWriteStream>;
+// RapidJSON output stream onto stdout that hands full buffers to a writer thread, so the
+// kernel's copy of a large document (a proposal runs to hundreds of MB) overlaps the
+// formatting. The thread starts only when the first buffer fills: small outputs stay on the
+// calling thread. Bytes reach stdout in order; a write error is ignored, as with
+// FileWriteStream. REQUIRES: nothing else writes to stdout while the stream is open.
+class StdoutStream {
+ public:
+  using Ch = char;
+  StdoutStream();
+  ~StdoutStream();  // writes what is left and waits for the writer thread
+  StdoutStream(const StdoutStream&) = delete;
+  StdoutStream& operator=(const StdoutStream&) = delete;
+
+  void Put(char c) {
+    if (current_ == end_) hand_off();
+    *current_++ = c;
+  }
+  // Hands the filled part of the current buffer on (not necessarily written yet).
+  void Flush();
+
+ private:
+  struct Shared;
+  void hand_off();
+
+  char* current_ = nullptr;
+  char* end_ = nullptr;
+  std::unique_ptr<Shared> shared_;
+};
+
+using JsonWriter = rapidjson::PrettyWriter<StdoutStream>;
 
 // Streams one JSON document to stdout while it is written (a large proposal never sits in
 // memory as text), through stdio like the tables, with a newline at the end.
 class StdoutJson {
  public:
-  StdoutJson() : stream_(stdout, buffer_, sizeof buffer_), writer_(stream_) {}
+  StdoutJson() : writer_(stream_) {}
   ~StdoutJson() {
     stream_.Flush();
-    std::fputc('\n', stdout);
+    stream_.Put('\n');
   }
   StdoutJson(const StdoutJson&) = delete;
   StdoutJson& operator=(const StdoutJson&) = delete;
   JsonWriter& writer() { return writer_; }
 
  private:
-  char buffer_[1 << 16];
-  rapidjson::FileWriteStream stream_;
+  StdoutStream stream_;  // declared first: destroyed after the writer, then flushes and joins
   JsonWriter writer_;
 };
 
