@@ -20,7 +20,9 @@ struct ProposeArgs {
   LawOptions law;
 };
 
-void write_notice(JsonWriter& w, const core::Notice& n, const core::State& state, const core::Policy& policy) {
+// `text`: reused for the charges' explanations, which the engine leaves to be rendered here.
+void write_notice(JsonWriter& w, const core::Notice& n, const core::State& state, const core::Policy& policy,
+                  std::string& text) {
   w.StartObject();
   write_field(w, "debtor", state.debtors[n.debtor_index].id);
   write_field(w, "level", n.level);
@@ -53,7 +55,9 @@ void write_notice(JsonWriter& w, const core::Notice& n, const core::State& state
     write_field(w, "item", state.items[c.item_index].id);
     write_field(w, "level", c.level);
     write_field(w, "amount", c.amount);
-    write_field(w, "explanation", c.explanation);
+    text.clear();
+    core::explain(text, c, policy);
+    write_field(w, "explanation", text);
     w.EndObject();
   }
   w.EndArray();
@@ -71,7 +75,8 @@ void print_json(const core::Proposal& p, const core::State& state, const core::P
   write_field(w, "policy", policy.name);
   write_string(w, "notices");
   w.StartArray();
-  for (const auto& n : p.notices) write_notice(w, n, state, policy);
+  std::string text;
+  for (const auto& n : p.notices) write_notice(w, n, state, policy, text);
   w.EndArray();
   write_string(w, "skipped");
   w.StartArray();
@@ -146,12 +151,18 @@ int run(ProposeArgs args) {
   if (!table) return report(table.error());
   auto state = jsonfile::load_state(args.input);
   if (!state) return report(state.error());
-  auto proposal = core::propose(*state, *policy, *as_of, *table, *calendar);
-  if (!proposal) return report(proposal.error().within(args.input));
+  core::Proposal proposal;
+  {
+    // Scoped: the engine's claims are freed before the output is written. Charge texts are
+    // rendered one at a time while writing (the table prints none).
+    core::ProposalEngine engine(*policy, *table, *calendar);
+    engine.set_charge_explanations(false);
+    if (auto st = engine.propose_into(*state, *as_of, proposal); !st) return report(st.error().within(args.input));
+  }
   if (args.json) {
-    print_json(*proposal, *state, *policy);
+    print_json(proposal, *state, *policy);
   } else {
-    print_table(*proposal, *state, *policy);
+    print_table(proposal, *state, *policy);
   }
   return kExitOk;
 }

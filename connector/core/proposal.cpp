@@ -133,6 +133,8 @@ class Proposer {
         history_(scratch.history),
         last_level_(static_cast<int>(policy.levels.size()) - 1) {}
 
+  void set_render_charges(bool render) { render_charges_ = render; }
+
   Status load_history() {
     // The claim engine has resolved every record's item (and checked notices and plans).
     const auto notice_items = claims_.notice_items();
@@ -464,16 +466,25 @@ class Proposer {
     explain(n, level, debtor);
   }
 
-  // A charge of `n` with an empty explanation for the caller to write.
-  static std::string& charge(Notice& n, std::size_t& used, ChargeKind kind, std::size_t item_index, int level,
-                             const Money& amount) {
+  // A charge of `n` with the explanation's data at its defaults, for the caller to set.
+  static ProposedCharge& charge(Notice& n, std::size_t& used, ChargeKind kind, std::size_t item_index, int level,
+                                const Money& amount, const Date& default_since) {
     ProposedCharge& c = next_slot(n.charges, used);
     c.kind = kind;
     c.item_index = item_index;
     c.level = level;
     c.amount = amount;
+    c.default_since = default_since;
+    c.surcharge_bp = 0;
+    c.last_rate_bp = ProposedCharge::kNoRate;
+    c.fee_per_notice = false;
+    c.claimed_before = Money::zero(amount.currency());
     c.explanation.clear();
-    return c.explanation;
+    return c;
+  }
+
+  void render(ProposedCharge& c) const {
+    if (render_charges_) core::explain(c.explanation, c, policy_);
   }
 
   // Interest to date, less what earlier notices already claimed (each euro of interest is
@@ -486,23 +497,12 @@ class Proposer {
       const Money fresh = c.interest_open - min(c.interest_open, charged_before);
       if (!fresh.is_positive()) continue;
       const auto periods = claims_.periods_of(c);
-      std::string& text = charge(n, used, ChargeKind::kInterest, item.item_index, n.level, fresh);
-      text += "Verzugszinsen (§ 288 BGB) since ";
-      append_date(text, c.verzug.start.value());
-      text += ", Basiszinssatz + ";
-      append_percent_bp(text, c.surcharge_bp);
-      text += " points";
-      if (!periods.empty()) {
-        text += ", last rate ";
-        append_percent_bp(text, periods.back().rate_bp);
-        text += " %, ";
-        text += to_string(policy_.claim.convention);
-      }
-      if (!charged_before.is_zero()) {
-        text += "; ";
-        charged_before.append_to(text);
-        text += " claimed earlier";
-      }
+      ProposedCharge& ch =
+          charge(n, used, ChargeKind::kInterest, item.item_index, n.level, fresh, c.verzug.start.value());
+      ch.surcharge_bp = c.surcharge_bp;
+      if (!periods.empty()) ch.last_rate_bp = periods.back().rate_bp;
+      ch.claimed_before = charged_before;
+      render(ch);
     }
   }
 
@@ -515,10 +515,7 @@ class Proposer {
       if (!c.flat_fee.is_positive() || history_[item.item_index].flat_fee_charged) continue;
       if (!level_claims_flat_fee(item.level)) continue;
       item.flat_fee = c.flat_fee;
-      std::string& text = charge(n, used, ChargeKind::kFlatFee, item.item_index, item.level, c.flat_fee);
-      text += "Verzugspauschale (§ 288 V BGB): once per invoice for a business debtor in default since ";
-      append_date(text, c.verzug.start.value());
-      text += "; credited against later costs of legal pursuit";
+      render(charge(n, used, ChargeKind::kFlatFee, item.item_index, item.level, c.flat_fee, c.verzug.start.value()));
     }
   }
 
@@ -555,27 +552,18 @@ class Proposer {
       }
     }
     if (eligible.empty()) return;
-    const Money ceiling = policy_.material_cost(level.channel);
-    const auto add = [&](std::size_t k, const Money& amount, std::string_view basis) {
+    const auto add = [&](std::size_t k, const Money& amount, bool per_notice) {
       NoticeItem& item = n.items[k];
       item.fee = amount;
-      std::string& text = charge(n, used, ChargeKind::kFee, item.item_index, n.level, amount);
-      text += "Mahngebühr (";
-      text += level.name;
-      text += ", ";
-      text += basis;
-      text += "): material cost of the notice, at most ";
-      ceiling.append_to(text);
-      text += " for ";
-      text += to_string(level.channel);
-      text += "; the debtor was in default since ";
-      append_date(text, claim(item.item_index).verzug.start.value());
-      text += " (§§ 280 II, 286 BGB)";
+      ProposedCharge& ch = charge(n, used, ChargeKind::kFee, item.item_index, n.level, amount,
+                                  claim(item.item_index).verzug.start.value());
+      ch.fee_per_notice = per_notice;
+      render(ch);
     };
     if (level.fee.basis == FeeBasis::kPerItem) {
       for (std::size_t k : eligible) {
         const Money fee = level.fee.on(n.items[k].open_amount);
-        if (fee.is_positive()) add(k, fee, "per item");
+        if (fee.is_positive()) add(k, fee, false);
       }
       return;
     }
@@ -590,7 +578,7 @@ class Proposer {
     if (!fee.is_positive()) return;
     const std::vector<Money> shares = pro_rata(weights, fee);
     for (std::size_t e = 0; e < eligible.size(); ++e) {
-      if (shares[e].is_positive()) add(eligible[e], shares[e], "per notice, share by open amount");
+      if (shares[e].is_positive()) add(eligible[e], shares[e], true);
     }
   }
 
@@ -641,9 +629,53 @@ class Proposer {
   ProposalScratch& scratch_;
   std::vector<ItemHistory>& history_;
   int last_level_;
+  bool render_charges_ = true;
 };
 
 }  // namespace
+
+void explain(std::string& out, const ProposedCharge& charge, const Policy& policy) {
+  switch (charge.kind) {
+    case ChargeKind::kInterest:
+      out += "Verzugszinsen (§ 288 BGB) since ";
+      append_date(out, charge.default_since);
+      out += ", Basiszinssatz + ";
+      append_percent_bp(out, charge.surcharge_bp);
+      out += " points";
+      if (charge.last_rate_bp != ProposedCharge::kNoRate) {
+        out += ", last rate ";
+        append_percent_bp(out, charge.last_rate_bp);
+        out += " %, ";
+        out += to_string(policy.claim.convention);
+      }
+      if (!charge.claimed_before.is_zero()) {
+        out += "; ";
+        charge.claimed_before.append_to(out);
+        out += " claimed earlier";
+      }
+      break;
+    case ChargeKind::kFlatFee:
+      out += "Verzugspauschale (§ 288 V BGB): once per invoice for a business debtor in default since ";
+      append_date(out, charge.default_since);
+      out += "; credited against later costs of legal pursuit";
+      break;
+    case ChargeKind::kFee: {
+      const Level& level = policy.levels[static_cast<std::size_t>(charge.level)];
+      out += "Mahngebühr (";
+      out += level.name;
+      out += ", ";
+      out += charge.fee_per_notice ? "per notice, share by open amount" : "per item";
+      out += "): material cost of the notice, at most ";
+      policy.material_cost(level.channel).append_to(out);
+      out += " for ";
+      out += to_string(level.channel);
+      out += "; the debtor was in default since ";
+      append_date(out, charge.default_since);
+      out += " (§§ 280 II, 286 BGB)";
+      break;
+    }
+  }
+}
 
 std::string_view to_string(SkipReason reason) { return kSkipNames[static_cast<std::size_t>(reason)]; }
 
@@ -661,6 +693,7 @@ Status ProposalEngine::propose_into(const State& state, const Date& as_of, Propo
   ProposalScratch& s = *scratch_;
   if (auto st = s.claim_engine.compute_into(state, as_of, s.claims); !st) return st;
   Proposer proposer(state, *policy_, as_of, *calendar_, s);
+  proposer.set_render_charges(render_charge_explanations_);
   if (auto st = proposer.load_history(); !st) return st;
   proposer.run(out);
   return Ok{};

@@ -28,12 +28,24 @@ struct NoticeItem {
 };
 
 struct ProposedCharge {
+  static constexpr int kNoRate = -1000000;
+
   ChargeKind kind = ChargeKind::kFee;
   std::size_t item_index = 0;
   int level = 0;
   Money amount;
-  std::string explanation;  // rule, dates, rate
+  // What the explanation says, kept so the text can be rendered on demand (explain()).
+  Date default_since;             // Verzug start of the item
+  int surcharge_bp = 0;           // kInterest: points over the Basiszinssatz
+  int last_rate_bp = kNoRate;     // kInterest: rate of the last interest period, if any
+  bool fee_per_notice = false;    // kFee: a share of a per-notice fee (else per item)
+  Money claimed_before;           // kInterest: interest claimed by earlier notices
+  std::string explanation;        // rule, dates, rate; empty when the engine renders lazily
 };
+
+// Appends the explanation of `charge` (what ProposedCharge::explanation holds when rendered
+// eagerly) to `out`. `policy` is the one the charge was proposed under.
+void explain(std::string& out, const ProposedCharge& charge, const Policy& policy);
 
 struct Notice {
   std::size_t debtor_index = 0;  // into State::debtors
@@ -103,6 +115,11 @@ class ProposalEngine {
   ProposalEngine(ProposalEngine&&) noexcept;
   ProposalEngine& operator=(ProposalEngine&&) noexcept;
 
+  // Whether charges get their explanation text (default) or only the data for explain():
+  // a caller that writes the texts out one by one saves holding them all (a large run has
+  // over a million).
+  void set_charge_explanations(bool render) { render_charge_explanations_ = render; }
+
   // The proposal for `state` on `as_of` into `out`, reusing the capacity of its vectors and
   // strings. Broken references are invalid input, as for propose(); `out` is then unspecified.
   Status propose_into(const State& state, const Date& as_of, Proposal& out);
@@ -112,6 +129,7 @@ class ProposalEngine {
   const BasiszinsTable* table_;
   const HolidayCalendar* calendar_;
   std::unique_ptr<ProposalScratch> scratch_;
+  bool render_charge_explanations_ = true;
 };
 
 }  // namespace mahnwerk::core
