@@ -157,6 +157,7 @@ int run(ProposeArgs args) {
     // rendered one at a time while writing (the table prints none).
     core::ProposalEngine engine(*policy, *table, *calendar);
     engine.set_charge_explanations(false);
+    engine.set_one_shot(true);
     if (auto st = engine.propose_into(*state, *as_of, proposal); !st) return report(st.error().within(args.input));
   }
   if (args.json) {

@@ -512,6 +512,15 @@ std::span<const std::uint32_t> ClaimSet::items_of_debtor(std::size_t d) const {
   return scratch ? scratch->items_by_debtor.of(d) : std::span<const std::uint32_t>();
 }
 
+void ClaimSet::release_working_memory() {
+  if (!scratch) return;
+  // A fresh scratch keeping only the grouping that items_of_debtor() reads.
+  auto kept = std::make_shared<ClaimScratch>();
+  kept->items_by_debtor = std::move(scratch->items_by_debtor);
+  kept->items_by_debtor.next = {};
+  scratch = std::move(kept);
+}
+
 std::string ClaimSet::explanation(const ItemClaim& c, const State& state) const {
   const OpenItem& item = state.items[c.item_index];
   std::string text = "Invoice " + item.number + ": " + c.verzug.explanation() + ".";

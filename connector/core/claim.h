@@ -100,6 +100,12 @@ struct ClaimSet {
   std::span<const std::uint32_t> plan_items() const;    // per plan item, plans in order
   // The items of debtor `d` (index into State::debtors), in item order.
   std::span<const std::uint32_t> items_of_debtor(std::size_t d) const;
+
+  // Frees the working memory the computation needed and that only the next computation would
+  // reuse: id indexes, groupings, and the record resolutions (notice_items(), charge_items()
+  // and plan_items() are empty afterwards). Claims, periods, payments and items_of_debtor()
+  // stay. For one-shot callers that keep the claims while building on them.
+  void release_working_memory();
 };
 
 class ClaimEngine {

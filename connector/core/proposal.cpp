@@ -135,6 +135,7 @@ class Proposer {
         last_level_(static_cast<int>(policy.levels.size()) - 1) {}
 
   void set_render_charges(bool render) { render_charges_ = render; }
+  void set_one_shot(bool one_shot) { one_shot_ = one_shot; }
 
   Status load_history() {
     // The claim engine has resolved every record's item (and checked notices and plans).
@@ -468,6 +469,7 @@ class Proposer {
     for (const NoticeItem& item : n.items) n.total += item.open_amount + item.interest + item.fee + item.flat_fee;
     n.deadline = calendar_.shift_193(add_days(as_of_, level.deadline_days));
     explain(n, level, debtor);
+    if (one_shot_) n.explanation.shrink_to_fit();
   }
 
   // A charge of `n` with the explanation's data at its defaults, for the caller to set.
@@ -634,6 +636,7 @@ class Proposer {
   std::vector<ItemHistory>& history_;
   int last_level_;
   bool render_charges_ = true;
+  bool one_shot_ = false;  // no later run reuses the texts' capacity: keep them at exact size
 };
 
 }  // namespace
@@ -698,7 +701,14 @@ Status ProposalEngine::propose_into(const State& state, const Date& as_of, Propo
   if (auto st = s.claim_engine.compute_into(state, as_of, s.claims); !st) return st;
   Proposer proposer(state, *policy_, as_of, *calendar_, s);
   proposer.set_render_charges(render_charge_explanations_);
+  proposer.set_one_shot(one_shot_);
   if (auto st = proposer.load_history(); !st) return st;
+  if (one_shot_) {
+    s.claims.release_working_memory();
+    // The Mahnvorschlag never reads how payments were applied; the claims' spans into them
+    // are dead until the next computation refills the array.
+    std::vector<PaymentApplication>().swap(s.claims.payments);
+  }
   proposer.run(out);
   return Ok{};
 }

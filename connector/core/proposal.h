@@ -120,6 +120,9 @@ class ProposalEngine {
   // a caller that writes the texts out one by one saves holding them all (a large run has
   // over a million).
   void set_charge_explanations(bool render) { render_charge_explanations_ = render; }
+  // One-shot use: free the claim computation's working memory once the dunning history is
+  // loaded, instead of keeping it for the next run (lower peak memory, slower reuse).
+  void set_one_shot(bool one_shot) { one_shot_ = one_shot; }
 
   // The proposal for `state` on `as_of` into `out`, reusing the capacity of its vectors and
   // strings. Broken references are invalid input, as for propose(); `out` is then unspecified.
@@ -131,6 +134,7 @@ class ProposalEngine {
   const HolidayCalendar* calendar_;
   std::unique_ptr<ProposalScratch> scratch_;
   bool render_charge_explanations_ = true;
+  bool one_shot_ = false;
 };
 
 }  // namespace mahnwerk::core

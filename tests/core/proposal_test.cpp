@@ -529,5 +529,57 @@ TEST(ProposalEngine, ReusedAcrossStatesGivesWhatProposeGives) {
   EXPECT_EQ(compared, 120);
 }
 
+// The CLI's way: charge texts rendered afterwards by explain(), working memory freed early.
+TEST(ProposalEngine, OneShotWithLazyChargeTextsGivesWhatProposeGives) {
+  const BasiszinsTable rates = table();
+  const HolidayCalendar calendar(Region::kNational);
+  Policy policy = standard_policy();
+  policy.allow_skip_levels = true;
+  int charges = 0;
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+    Lcg rng(seed);
+    State state;
+    const int debtors = 1 + rng.below(8);
+    for (int d = 0; d < debtors; ++d) {
+      Debtor debtor;
+      debtor.id = "D" + std::to_string(d);
+      debtor.name = rng.below(3) == 0 ? "" : "Debtor " + debtor.id;
+      debtor.kind = rng.below(2) == 0 ? DebtorKind::kConsumer : DebtorKind::kBusiness;
+      state.debtors.push_back(debtor);
+    }
+    const int items = 1 + rng.below(60);
+    for (int i = 0; i < items; ++i) {
+      OpenItem item;
+      item.id = "I" + std::to_string(i);
+      item.number = "RE-" + item.id;
+      item.debtor = "D" + std::to_string(rng.below(debtors));
+      item.invoice_date = add_days(make_date(2024, 9, 1), rng.below(200));
+      item.due_date = add_days(item.invoice_date, 14 * rng.below(3));
+      item.due_date_agreed = rng.below(2) == 0;
+      item.amount = eur(100 + rng.below(300000));
+      item.open_amount = item.amount;
+      item.disputed = rng.below(20) == 0;
+      state.items.push_back(item);
+    }
+    const Date as_of = add_days(make_date(2024, 12, 1), rng.below(200));
+    ProposalEngine engine(policy, rates, calendar);
+    engine.set_charge_explanations(false);
+    engine.set_one_shot(true);
+    Proposal once;
+    ASSERT_TRUE(engine.propose_into(state, as_of, once).ok());
+    for (Notice& n : once.notices) {
+      for (ProposedCharge& c : n.charges) {
+        EXPECT_TRUE(c.explanation.empty());
+        explain(c.explanation, c, policy);
+        ++charges;
+      }
+    }
+    const auto fresh = propose(state, policy, as_of, rates, calendar);
+    ASSERT_TRUE(fresh.ok());
+    EXPECT_EQ(describe(once), describe(*fresh)) << "seed " << seed;
+  }
+  EXPECT_GT(charges, 0);
+}
+
 }  // namespace
 }  // namespace mahnwerk::core
