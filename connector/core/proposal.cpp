@@ -113,7 +113,6 @@ struct ProposalScratch {
   std::vector<std::size_t> final_items;
   std::vector<std::size_t> eligible;
   std::vector<Money> weights;
-  std::vector<ProposedCharge> charges;  // a notice's charges, moved into it at exact size
   std::size_t notices_used = 0;
   std::size_t skipped_used = 0;
   std::size_t finals_used = 0;
@@ -463,9 +462,8 @@ class Proposer {
     add_interest_charges(n, level, charges_used);
     add_flat_fees(n, debtor, charges_used);
     add_fees(n, level, charges_used);
-    // Exact size for a fresh notice; swapping keeps the texts' capacity circulating on reuse.
     n.charges.resize(charges_used);
-    for (std::size_t k = 0; k < charges_used; ++k) std::swap(n.charges[k], scratch_.charges[k]);
+    if (one_shot_) n.charges.shrink_to_fit();  // no later run reuses the slots
     for (const NoticeItem& item : n.items) n.total += item.open_amount + item.interest + item.fee + item.flat_fee;
     n.deadline = calendar_.shift_193(add_days(as_of_, level.deadline_days));
     explain(n, level, debtor);
@@ -473,9 +471,9 @@ class Proposer {
   }
 
   // A charge of `n` with the explanation's data at its defaults, for the caller to set.
-  ProposedCharge& charge(std::size_t& used, ChargeKind kind, std::size_t item_index, int level,
-                         const Money& amount, const Date& default_since) const {
-    ProposedCharge& c = next_slot(scratch_.charges, used);
+  static ProposedCharge& charge(Notice& n, std::size_t& used, ChargeKind kind, std::size_t item_index, int level,
+                                const Money& amount, const Date& default_since) {
+    ProposedCharge& c = next_slot(n.charges, used);
     c.kind = kind;
     c.item_index = item_index;
     c.level = level;
@@ -504,7 +502,7 @@ class Proposer {
       if (!fresh.is_positive()) continue;
       const auto periods = claims_.periods_of(c);
       ProposedCharge& ch =
-          charge(used, ChargeKind::kInterest, item.item_index, n.level, fresh, c.verzug.start.value());
+          charge(n, used, ChargeKind::kInterest, item.item_index, n.level, fresh, c.verzug.start.value());
       ch.surcharge_bp = c.surcharge_bp;
       if (!periods.empty()) ch.last_rate_bp = periods.back().rate_bp;
       ch.claimed_before = charged_before;
@@ -521,7 +519,7 @@ class Proposer {
       if (!c.flat_fee.is_positive() || history_[item.item_index].flat_fee_charged) continue;
       if (!level_claims_flat_fee(item.level)) continue;
       item.flat_fee = c.flat_fee;
-      render(charge(used, ChargeKind::kFlatFee, item.item_index, item.level, c.flat_fee, c.verzug.start.value()));
+      render(charge(n, used, ChargeKind::kFlatFee, item.item_index, item.level, c.flat_fee, c.verzug.start.value()));
     }
   }
 
@@ -561,7 +559,7 @@ class Proposer {
     const auto add = [&](std::size_t k, const Money& amount, bool per_notice) {
       NoticeItem& item = n.items[k];
       item.fee = amount;
-      ProposedCharge& ch = charge(used, ChargeKind::kFee, item.item_index, n.level, amount,
+      ProposedCharge& ch = charge(n, used, ChargeKind::kFee, item.item_index, n.level, amount,
                                   claim(item.item_index).verzug.start.value());
       ch.fee_per_notice = per_notice;
       render(ch);
