@@ -63,9 +63,9 @@ core::Result<rapidjson::Document> parse_json(std::string_view text, std::string_
   doc.Parse<kParseFlags>(text.data(), text.size());
   if (doc.HasParseError()) {
     const auto [line, column] = line_column(text, doc.GetErrorOffset());
-    return Error{error_kind,
-                 std::string("malformed JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()),
-                 std::string(source) + ", line " + std::to_string(line) + ", column " + std::to_string(column)};
+    return Error{
+        error_kind, std::string("malformed JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()),
+        std::string(source) + ", line " + std::to_string(line) + ", column " + std::to_string(column)};
   }
   return doc;
 }
@@ -136,8 +136,8 @@ Result<int> Fields::optional_int(const char* name, int fallback, int min, int ma
   }
   if (negative) value = -value;
   if (value < min || value > max) {
-    return error(name, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                           ", got " + std::to_string(value));
+    return error(name, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+                           std::to_string(value));
   }
   return static_cast<int>(value);
 }
@@ -159,7 +159,7 @@ Result<std::optional<core::Date>> Fields::optional_date(const char* name) const 
 }
 
 Result<core::Money> Fields::required_money(const char* name, core::Currency currency,
-                                          bool allow_negative) const {
+                                           bool allow_negative) const {
   const auto* v = find(name);
   if (v == nullptr) return error(name, "missing field");
   if (!v->IsString()) return error(name, "expected an amount such as \"1234.50\"");

@@ -17,8 +17,7 @@ namespace mahnwerk::jsonfile {
 
 // The flags every reader uses: numbers as strings, comments and trailing commas allowed.
 inline constexpr unsigned kParseFlags = rapidjson::kParseNumbersAsStringsFlag |
-                                        rapidjson::kParseCommentsFlag |
-                                        rapidjson::kParseTrailingCommasFlag;
+                                        rapidjson::kParseCommentsFlag | rapidjson::kParseTrailingCommasFlag;
 
 // The whole file. Missing or unreadable: kNotFound with the path and the system's reason.
 core::Result<std::string> read_file(const std::string& path);

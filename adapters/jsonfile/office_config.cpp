@@ -90,9 +90,9 @@ Result<Enum> parse_name(const std::array<std::pair<std::string_view, Enum>, N>& 
     if (name == text) return value;
     expected += (expected.empty() ? "" : ", ") + std::string(name);
   }
-  return config_error("unknown " + std::string(what) + " \"" + std::string(text) + "\" (expected one of: " +
-                          expected + ")",
-                      "");
+  return config_error(
+      "unknown " + std::string(what) + " \"" + std::string(text) + "\" (expected one of: " + expected + ")",
+      "");
 }
 
 constexpr std::array<std::pair<std::string_view, AdapterKind>, 3> kAdapterNames{
@@ -160,10 +160,11 @@ void parse_address(const Fields& creditor, core::Address& out, Problems& p) {
   p.take(f.required_string("zip"), out.zip);
   p.take(f.required_string("city"), out.city);
   if (p.take(f.optional_string("country", "DE"), out.country)) {
-    const bool alpha2 = out.country.size() == 2 && std::ranges::all_of(out.country, [](char c) {
-                          return c >= 'A' && c <= 'Z';
-                        });
-    if (!alpha2) p.add(f.error("country", "expected an ISO 3166-1 alpha-2 code such as \"DE\", got \"" + out.country + "\""));
+    const bool alpha2 = out.country.size() == 2 &&
+                        std::ranges::all_of(out.country, [](char c) { return c >= 'A' && c <= 'Z'; });
+    if (!alpha2)
+      p.add(f.error("country",
+                    "expected an ISO 3166-1 alpha-2 code such as \"DE\", got \"" + out.country + "\""));
   }
 }
 
@@ -174,7 +175,8 @@ void parse_creditor(const Fields& tenant, core::Creditor& out, Problems& p) {
     return;
   }
   const Fields f(*v, tenant.path_of("creditor"), kConfigError);
-  if (!check_members(*v, f, {"name", "address", "email", "phone", "iban", "bic", "bank", "vat_id"}, p)) return;
+  if (!check_members(*v, f, {"name", "address", "email", "phone", "iban", "bic", "bank", "vat_id"}, p))
+    return;
   p.take(f.required_string("name"), out.name);
   parse_address(f, out.address, p);
   p.take(f.optional_string("email"), out.email);
@@ -195,7 +197,8 @@ void flatten(const rapidjson::Value& v, const std::string& path, std::map<std::s
       flatten(it->value, path.empty() ? name : path + "." + name, out);
     }
   } else if (v.IsArray()) {
-    for (rapidjson::SizeType i = 0; i < v.Size(); ++i) flatten(v[i], path + "[" + std::to_string(i) + "]", out);
+    for (rapidjson::SizeType i = 0; i < v.Size(); ++i)
+      flatten(v[i], path + "[" + std::to_string(i) + "]", out);
   } else if (v.IsString()) {
     out[path] = std::string(v.GetString(), v.GetStringLength());
   } else if (v.IsBool()) {
@@ -216,7 +219,8 @@ void parse_settings(const Fields& tenant, TenantConfig& t, const std::string& ba
     flatten(*v, "", t.settings);
     return;
   }
-  if (v == nullptr) return p.add(tenant.error("settings", "missing field (the jsonfile adapter needs inbox and outbox)"));
+  if (v == nullptr)
+    return p.add(tenant.error("settings", "missing field (the jsonfile adapter needs inbox and outbox)"));
   if (!check_members(*v, f, {"inbox", "outbox"}, p)) return;
   for (const char* folder : {"inbox", "outbox"}) {
     std::string path;
@@ -251,8 +255,10 @@ void parse_accounts(const Fields& tenant, BookingAccounts& out, Problems& p) {
   if (v == nullptr) return;
   const Fields f(*v, tenant.path_of("accounts"), kConfigError);
   if (!check_members(*v, f, {"fee_revenue", "interest_revenue"}, p)) return;
-  for (auto [name, target] : {std::pair{"fee_revenue", &out.fee_revenue}, std::pair{"interest_revenue", &out.interest_revenue}}) {
-    if (p.take(f.optional_string(name), *target) && f.has(name) && !(all_digits(*target) && target->size() <= 9)) {
+  for (auto [name, target] :
+       {std::pair{"fee_revenue", &out.fee_revenue}, std::pair{"interest_revenue", &out.interest_revenue}}) {
+    if (p.take(f.optional_string(name), *target) && f.has(name) &&
+        !(all_digits(*target) && target->size() <= 9)) {
       p.add(f.error(name, "expected an account number of up to 9 digits, got \"" + *target + "\""));
     }
   }
@@ -284,10 +290,10 @@ std::optional<TenantConfig> parse_tenant(const rapidjson::Value& v, const std::s
   }
   p.take(f.required_string("name"), t.name);
   parse_creditor(f, t.creditor, p);
-  const bool adapter_ok = p.take(enum_field(f, "adapter", t.adapter, [](std::string_view s) {
-                                   return parse_name(kAdapterNames, "adapter", s);
-                                 }),
-                                 t.adapter);
+  const bool adapter_ok =
+      p.take(enum_field(f, "adapter", t.adapter,
+                        [](std::string_view s) { return parse_name(kAdapterNames, "adapter", s); }),
+             t.adapter);
   if (adapter_ok && !f.has("adapter")) p.add(f.error("adapter", "missing field (jsonfile, datev or rest)"));
   if (adapter_ok) parse_settings(f, t, base_dir, p);
   if (f.has("credentials")) {
@@ -312,9 +318,8 @@ std::optional<TenantConfig> parse_tenant(const rapidjson::Value& v, const std::s
   if (p.take(f.optional_string("time_zone", t.time_zone), t.time_zone) && !valid_time_zone(t.time_zone)) {
     p.add(f.error("time_zone", "not a time zone name such as \"Europe/Berlin\": \"" + t.time_zone + "\""));
   }
-  p.take(enum_field(f, "approval", t.approval, [](std::string_view s) {
-           return parse_name(kApprovalNames, "approval mode", s);
-         }),
+  p.take(enum_field(f, "approval", t.approval,
+                    [](std::string_view s) { return parse_name(kApprovalNames, "approval mode", s); }),
          t.approval);
   parse_letters(f, t.letters, base_dir, p);
   parse_accounts(f, t.accounts, p);
@@ -352,7 +357,8 @@ void read_tenants_dir(const Fields& root, const std::string& office_dir, const s
   }
   std::vector<std::string> files;
   for (const auto& entry : fs::directory_iterator(folder, ec)) {
-    if (entry.path().extension() == ".json" && entry.is_regular_file(ec)) files.push_back(entry.path().string());
+    if (entry.path().extension() == ".json" && entry.is_regular_file(ec))
+      files.push_back(entry.path().string());
   }
   if (ec) return p.add(root.error("tenants_dir", "cannot list " + folder.string() + ": " + ec.message()));
   std::ranges::sort(files);
@@ -393,9 +399,10 @@ const TenantConfig* OfficeConfig::find(std::string_view id) const {
 
 Result<Schedule> parse_schedule(std::string_view text) {
   const auto bad = [text] {
-    return config_error("expected \"daily HH:MM\", \"weekdays HH:MM\" or \"every N m|h\" (e.g. \"every 30m\"), got \"" +
-                            std::string(text) + "\"",
-                        "");
+    return config_error(
+        "expected \"daily HH:MM\", \"weekdays HH:MM\" or \"every N m|h\" (e.g. \"every 30m\"), got \"" +
+            std::string(text) + "\"",
+        "");
   };
   Schedule s;
   s.text = std::string(text);
@@ -405,7 +412,8 @@ Result<Schedule> parse_schedule(std::string_view text) {
   const std::string_view arg = text.substr(space + 1);
   if (word == "daily" || word == "weekdays") {
     s.kind = word == "daily" ? Schedule::Kind::kDaily : Schedule::Kind::kWeekdays;
-    if (arg.size() != 5 || arg[2] != ':' || !all_digits(arg.substr(0, 2)) || !all_digits(arg.substr(3))) return bad();
+    if (arg.size() != 5 || arg[2] != ':' || !all_digits(arg.substr(0, 2)) || !all_digits(arg.substr(3)))
+      return bad();
     const int hour = (arg[0] - '0') * 10 + (arg[1] - '0');
     const int minute = (arg[3] - '0') * 10 + (arg[4] - '0');
     if (hour > 23 || minute > 59) return bad();
@@ -421,7 +429,8 @@ Result<Schedule> parse_schedule(std::string_view text) {
     s.kind = Schedule::Kind::kEvery;
     s.interval_minutes = unit == 'h' ? n * 60 : n;
     if (s.interval_minutes < 1 || s.interval_minutes > 1440) {
-      return config_error("interval must be between 1 minute and 24 hours, got \"" + std::string(text) + "\"", "");
+      return config_error("interval must be between 1 minute and 24 hours, got \"" + std::string(text) + "\"",
+                          "");
     }
     return s;
   }
@@ -434,11 +443,11 @@ Result<CredentialsRef> parse_credentials_ref(std::string_view text, const std::s
   if (text.starts_with("env:")) {
     ref.kind = CredentialsRef::Kind::kEnv;
     ref.target = std::string(text.substr(4));
-    const bool name_ok = !ref.target.empty() && !(ref.target[0] >= '0' && ref.target[0] <= '9') &&
-                         std::ranges::all_of(ref.target, [](char c) {
-                           return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                                  c == '_';
-                         });
+    const bool name_ok =
+        !ref.target.empty() && !(ref.target[0] >= '0' && ref.target[0] <= '9') &&
+        std::ranges::all_of(ref.target, [](char c) {
+          return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+        });
     if (!name_ok) return config_error("env: must be followed by a variable name (A-Z, 0-9, '_')", "");
     return ref;
   }
@@ -619,7 +628,8 @@ std::string office_config_skeleton(const std::string& policy_path) {
       "settings": {"inbox": "example/inbox", "outbox": "example/outbox"},  // relative to this file
       // Never a secret itself: env:NAME or file:PATH (the file must be mode 0600).
       // "credentials": "env:MAHNWERK_EXAMPLE_TOKEN",
-      "policy": ")" + policy + R"(",
+      "policy": ")" +
+         policy + R"(",
       "schedule": "daily 06:00",        // daily HH:MM | weekdays HH:MM | every 30m | every 2h
       "time_zone": "Europe/Berlin",
       "approval": "manual",             // manual: a person approves each proposal; auto

@@ -75,7 +75,7 @@ struct TenantConfig {
 };
 
 struct OfficeConfig {
-  std::string path;  // the office file
+  std::string path;                   // the office file
   std::vector<TenantConfig> tenants;  // inline ones first, then tenants_dir's files sorted by name
 
   // nullptr if no tenant has this id.

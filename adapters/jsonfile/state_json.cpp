@@ -317,15 +317,18 @@ core::Status check_unique(const std::vector<T>& records, const char* name, IdOf 
 
 // The checks across records, once every record is read.
 core::Status check_state(const core::State& state) {
-  if (auto s = check_unique(state.debtors, "debtors", [](const core::Debtor& d) -> std::string_view { return d.id; });
+  if (auto s = check_unique(state.debtors, "debtors",
+                            [](const core::Debtor& d) -> std::string_view { return d.id; });
       !s) {
     return s;
   }
-  if (auto s = check_unique(state.items, "items", [](const core::OpenItem& i) -> std::string_view { return i.id; });
+  if (auto s = check_unique(state.items, "items",
+                            [](const core::OpenItem& i) -> std::string_view { return i.id; });
       !s) {
     return s;
   }
-  return check_unique(state.plans, "plans", [](const core::PaymentPlan& p) -> std::string_view { return p.id; });
+  return check_unique(state.plans, "plans",
+                      [](const core::PaymentPlan& p) -> std::string_view { return p.id; });
 }
 
 // Counts lines while RapidJSON reads, so a syntax error names its line and column without the
@@ -368,13 +371,27 @@ class StateHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Stat
   core::State& state() { return state_; }
   const std::optional<core::Error>& error() const { return error_; }
 
-  bool Null() { return scalar([&] { return record_.Null(); }, true); }
-  bool Bool(bool b) { return scalar([&] { return record_.Bool(b); }); }
-  bool Int(int i) { return scalar([&] { return record_.Int(i); }); }
-  bool Uint(unsigned u) { return scalar([&] { return record_.Uint(u); }); }
-  bool Int64(std::int64_t i) { return scalar([&] { return record_.Int64(i); }); }
-  bool Uint64(std::uint64_t u) { return scalar([&] { return record_.Uint64(u); }); }
-  bool Double(double d) { return scalar([&] { return record_.Double(d); }); }
+  bool Null() {
+    return scalar([&] { return record_.Null(); }, true);
+  }
+  bool Bool(bool b) {
+    return scalar([&] { return record_.Bool(b); });
+  }
+  bool Int(int i) {
+    return scalar([&] { return record_.Int(i); });
+  }
+  bool Uint(unsigned u) {
+    return scalar([&] { return record_.Uint(u); });
+  }
+  bool Int64(std::int64_t i) {
+    return scalar([&] { return record_.Int64(i); });
+  }
+  bool Uint64(std::uint64_t u) {
+    return scalar([&] { return record_.Uint64(u); });
+  }
+  bool Double(double d) {
+    return scalar([&] { return record_.Double(d); });
+  }
   bool RawNumber(const char* str, rapidjson::SizeType length, bool copy) {
     return scalar([&] { return record_.RawNumber(str, length, copy); });
   }
@@ -401,7 +418,9 @@ class StateHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Stat
     }
     return close([&] { return record_.EndObject(members); });
   }
-  bool StartArray() { return open([&] { return record_.StartArray(); }, false); }
+  bool StartArray() {
+    return open([&] { return record_.StartArray(); }, false);
+  }
   bool EndArray(rapidjson::SizeType elements) {
     if (depth_ == 2 && record_depth_ == 0 && skip_depth_ == 0) {  // a section ends
       depth_ = 1;
@@ -446,8 +465,9 @@ class StateHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Stat
     section_ = section_of(key_);
     if (section_ == Section::kIgnored || is_null) return true;
     const bool fits = section_ == Section::kCreditor ? is_object : is_array;
-    if (!fits) return fail(Error{core::ErrorKind::kInvalidInput,
-                                 section_ == Section::kCreditor ? "expected an object" : "expected an array", key_});
+    if (!fits)
+      return fail(Error{core::ErrorKind::kInvalidInput,
+                        section_ == Section::kCreditor ? "expected an object" : "expected an array", key_});
     if (!seen_.insert(key_).second) return fail(core::invalid_input("field given twice", key_));
     index_ = 0;
     return true;
@@ -501,12 +521,24 @@ class StateHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Stat
     record_.Populate(*this);
     core::Status status = core::Ok{};
     switch (section_) {
-      case Section::kDebtors: status = add(parse_debtor, "debtors", state_.debtors); break;
-      case Section::kItems: status = add(parse_item, "items", state_.items); break;
-      case Section::kPayments: status = add(parse_payment, "payments", state_.payments); break;
-      case Section::kNotices: status = add(parse_notice, "notices", state_.notices); break;
-      case Section::kCharges: status = add(parse_charge, "charges", state_.charges); break;
-      case Section::kPlans: status = add(parse_plan, "plans", state_.plans); break;
+      case Section::kDebtors:
+        status = add(parse_debtor, "debtors", state_.debtors);
+        break;
+      case Section::kItems:
+        status = add(parse_item, "items", state_.items);
+        break;
+      case Section::kPayments:
+        status = add(parse_payment, "payments", state_.payments);
+        break;
+      case Section::kNotices:
+        status = add(parse_notice, "notices", state_.notices);
+        break;
+      case Section::kCharges:
+        status = add(parse_charge, "charges", state_.charges);
+        break;
+      case Section::kPlans:
+        status = add(parse_plan, "plans", state_.plans);
+        break;
       case Section::kCreditor: {
         rapidjson::Document root(&pool_);
         root.SetObject();
@@ -514,7 +546,8 @@ class StateHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Stat
         status = parse_creditor(Fields(root, ""), state_.creditor);
         break;
       }
-      case Section::kIgnored: break;
+      case Section::kIgnored:
+        break;
     }
     record_.SetNull();
     pool_.Clear();

@@ -35,8 +35,9 @@ std::map<std::string, Totals> totals_of(const core::State& state, const core::Cl
   std::map<std::string, Totals> totals;
   for (const auto& c : set.claims) {
     const core::Currency cur = state.items[c.item_index].currency();
-    auto [it, inserted] = totals.try_emplace(std::string(cur.code()), Totals{core::Money::zero(cur), core::Money::zero(cur),
-                                                                             core::Money::zero(cur), core::Money::zero(cur)});
+    auto [it, inserted] =
+        totals.try_emplace(std::string(cur.code()), Totals{core::Money::zero(cur), core::Money::zero(cur),
+                                                           core::Money::zero(cur), core::Money::zero(cur)});
     it->second.principal += c.principal_open;
     it->second.interest += c.interest_open;
     it->second.costs += c.costs_open;
@@ -51,15 +52,16 @@ void print_table(const core::State& state, const core::ClaimSet& set, const core
               "principal", "interest", "costs", "open total", "limitation");
   for (const auto& c : set.claims) {
     const auto& item = state.items[c.item_index];
-    std::printf("%-14s %-12s %-10s %-15s %12s %10s %8s %12s %-10s\n", item.number.c_str(), item.debtor.c_str(),
-                verzug_text(c).c_str(), std::string(core::to_string(c.verzug.ground)).c_str(),
-                c.principal_open.to_string().c_str(), c.interest_open.to_string().c_str(),
-                c.costs_open.to_string().c_str(), c.open_total.to_string().c_str(),
-                core::format_date(c.limitation.limitation_date).c_str());
+    std::printf("%-14s %-12s %-10s %-15s %12s %10s %8s %12s %-10s\n", item.number.c_str(),
+                item.debtor.c_str(), verzug_text(c).c_str(),
+                std::string(core::to_string(c.verzug.ground)).c_str(), c.principal_open.to_string().c_str(),
+                c.interest_open.to_string().c_str(), c.costs_open.to_string().c_str(),
+                c.open_total.to_string().c_str(), core::format_date(c.limitation.limitation_date).c_str());
   }
   for (const auto& [code, t] : totals_of(state, set)) {
-    std::printf("%-14s %-12s %-10s %-15s %12s %10s %8s %12s %s\n", "total", "", "", "", t.principal.to_string().c_str(),
-                t.interest.to_string().c_str(), t.costs.to_string().c_str(), t.total.to_string().c_str(), code.c_str());
+    std::printf("%-14s %-12s %-10s %-15s %12s %10s %8s %12s %s\n", "total", "", "", "",
+                t.principal.to_string().c_str(), t.interest.to_string().c_str(), t.costs.to_string().c_str(),
+                t.total.to_string().c_str(), code.c_str());
   }
   for (const auto& c : set.claims) {
     for (const auto& w : c.warnings) {
@@ -68,7 +70,8 @@ void print_table(const core::State& state, const core::ClaimSet& set, const core
   }
 }
 
-void write_payments(JsonWriter& w, const core::State& state, std::span<const core::PaymentApplication> payments) {
+void write_payments(JsonWriter& w, const core::State& state,
+                    std::span<const core::PaymentApplication> payments) {
   write_string(w, "payments");
   w.StartArray();
   for (const auto& p : payments) {
@@ -154,7 +157,8 @@ int run(const ClaimArgs& args) {
   auto claims = engine.compute(*state, *as_of);
   if (!claims) return report(claims.error().within(args.input));
   for (const auto& c : claims->claims) {
-    for (const auto& w : c.warnings) std::cerr << "mahnwerk: warning: " << state->items[c.item_index].number << ": " << w << "\n";
+    for (const auto& w : c.warnings)
+      std::cerr << "mahnwerk: warning: " << state->items[c.item_index].number << ": " << w << "\n";
   }
   if (args.json) {
     print_json(*state, *claims, *as_of);
@@ -169,8 +173,10 @@ int run(const ClaimArgs& args) {
 void register_claim_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ClaimArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "claim", "Per open item: default start and ground, interest, € 40 flat fee, payments, open total, limitation");
-  cmd->add_option("--input", args->input, "canonical state JSON (debtors, items, payments, notices)")->required();
+      "claim",
+      "Per open item: default start and ground, interest, € 40 flat fee, payments, open total, limitation");
+  cmd->add_option("--input", args->input, "canonical state JSON (debtors, items, payments, notices)")
+      ->required();
   cmd->add_option("--as-of", args->as_of, "the day to compute for, YYYY-MM-DD")->required();
   cmd->add_option("--convention", args->convention, "day count: act/365, act/act, act/360, 30/360")
       ->capture_default_str();

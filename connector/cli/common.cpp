@@ -41,7 +41,8 @@ std::string find_data_file(const std::string& name) {
 }
 
 core::Result<core::BasiszinsTable> load_basiszins_table(const LawOptions& options) {
-  const std::string path = options.basiszins_file.empty() ? find_data_file("basiszins.json") : options.basiszins_file;
+  const std::string path =
+      options.basiszins_file.empty() ? find_data_file("basiszins.json") : options.basiszins_file;
   auto table = jsonfile::load_basiszins(path);
   if (!table && table.error().kind == core::ErrorKind::kNotFound) {
     // The rate table is configuration: missing means the installation is incomplete.

@@ -72,14 +72,16 @@ int run_check(const CheckArgs& args) {
   if (args.json) print_json(check);
   if (!check.ok()) {
     for (const auto& e : check.problems) report(e);
-    std::cerr << "mahnwerk: " << *path << ": " << check.problems.size() << " problem(s) in the configuration\n";
+    std::cerr << "mahnwerk: " << *path << ": " << check.problems.size()
+              << " problem(s) in the configuration\n";
     return kExitConfig;
   }
   if (!args.json) {
     for (const auto& t : check.config.tenants) {
       std::printf("%s  adapter %s  policy %s  schedule \"%s\" (%s)  approval %s\n", t.id.c_str(),
-                  std::string(jsonfile::to_string(t.adapter)).c_str(), t.policy_path.c_str(), t.schedule.text.c_str(),
-                  t.time_zone.c_str(), std::string(jsonfile::to_string(t.approval)).c_str());
+                  std::string(jsonfile::to_string(t.adapter)).c_str(), t.policy_path.c_str(),
+                  t.schedule.text.c_str(), t.time_zone.c_str(),
+                  std::string(jsonfile::to_string(t.approval)).c_str());
     }
     std::printf("configuration OK: %zu tenant(s) in %s\n", check.config.tenants.size(), path->c_str());
   }
@@ -100,7 +102,8 @@ int run_init(const InitArgs& args) {
       std::cerr << "mahnwerk: " << path << ": exists; not overwritten (use --force to replace it)\n";
       return kExitUsage;
     }
-    return report(core::Error{core::ErrorKind::kBadConfig, std::string("cannot create: ") + std::strerror(errno), path});
+    return report(core::Error{core::ErrorKind::kBadConfig,
+                              std::string("cannot create: ") + std::strerror(errno), path});
   }
   bool ok = ::fchmod(fd, 0600) == 0;
   for (std::size_t done = 0; ok && done < text.size();) {
@@ -111,7 +114,9 @@ int run_init(const InitArgs& args) {
   }
   const int err = errno;
   if (::close(fd) != 0) ok = false;
-  if (!ok) return report(core::Error{core::ErrorKind::kBadConfig, std::string("cannot write: ") + std::strerror(err), path});
+  if (!ok)
+    return report(
+        core::Error{core::ErrorKind::kBadConfig, std::string("cannot write: ") + std::strerror(err), path});
   std::printf("wrote %s (mode 0600); edit it, then run: mahnwerk config check --config %s\n", path.c_str(),
               path.c_str());
   return kExitOk;
@@ -124,7 +129,8 @@ void register_config_command(CLI::App& app, int& exit_code) {
   config->require_subcommand(1);
   auto check = std::make_shared<CheckArgs>();
   CLI::App* cmd = config->add_subcommand(
-      "check", "Validate the office file, every tenant, policy and credentials reference; contacts no system");
+      "check",
+      "Validate the office file, every tenant, policy and credentials reference; contacts no system");
   cmd->add_option("--config", check->config,
                   "office file; default: $MAHNWERK_CONFIG, $XDG_CONFIG_HOME/mahnwerk/office.json, "
                   "/etc/mahnwerk/office.json");
@@ -132,9 +138,11 @@ void register_config_command(CLI::App& app, int& exit_code) {
   cmd->callback([check, &exit_code] { exit_code = run_check(*check); });
 
   auto init = std::make_shared<InitArgs>();
-  CLI::App* init_cmd = app.add_subcommand("init", "Write a commented office configuration skeleton (mode 0600)");
-  init_cmd->add_option("--config", init->config,
-                       "where to write; default: $MAHNWERK_CONFIG, else $XDG_CONFIG_HOME/mahnwerk/office.json");
+  CLI::App* init_cmd =
+      app.add_subcommand("init", "Write a commented office configuration skeleton (mode 0600)");
+  init_cmd->add_option(
+      "--config", init->config,
+      "where to write; default: $MAHNWERK_CONFIG, else $XDG_CONFIG_HOME/mahnwerk/office.json");
   init_cmd->add_flag("--force", init->force, "overwrite an existing file");
   init_cmd->callback([init, &exit_code] { exit_code = run_init(*init); });
 }

@@ -27,20 +27,21 @@ void print_table(const core::InterestResult& r, const core::DebtorKind kind, int
   std::printf("Verzugszinsen (§ 288 BGB), %s: Basiszinssatz + %s points, %s\n",
               std::string(core::to_string(kind)).c_str(), core::format_percent_bp(surcharge_bp).c_str(),
               std::string(core::to_string(convention)).c_str());
-  std::printf("%-10s  %-10s  %5s  %5s  %7s  %14s  %12s\n", "from", "to", "days", "basis", "rate %", "principal",
-              "interest");
+  std::printf("%-10s  %-10s  %5s  %5s  %7s  %14s  %12s\n", "from", "to", "days", "basis", "rate %",
+              "principal", "interest");
   for (const auto& p : r.periods) {
     std::printf("%-10s  %-10s  %5d  %5d  %7s  %14s  %12s\n", core::format_date(p.from).c_str(),
-                core::format_date(p.to).c_str(), p.days, p.year_basis, core::format_percent_bp(p.rate_bp).c_str(),
-                p.principal.to_string().c_str(), p.amount().to_string().c_str());
+                core::format_date(p.to).c_str(), p.days, p.year_basis,
+                core::format_percent_bp(p.rate_bp).c_str(), p.principal.to_string().c_str(),
+                p.amount().to_string().c_str());
   }
   std::printf("%-10s  %-10s  %5s  %5s  %7s  %14s  %12s %s\n", "total", "", "", "", "", "",
               r.total.to_string().c_str(), std::string(r.total.currency().code()).c_str());
   for (const auto& w : r.warnings) std::printf("warning: %s\n", w.c_str());
 }
 
-void print_json(const core::InterestResult& r, const InterestArgs& args, core::DebtorKind kind, int surcharge_bp,
-                core::DayCount convention) {
+void print_json(const core::InterestResult& r, const InterestArgs& args, core::DebtorKind kind,
+                int surcharge_bp, core::DayCount convention) {
   StdoutJson out;
   JsonWriter& w = out.writer();
   w.StartObject();
@@ -62,7 +63,8 @@ int run(const InterestArgs& args) {
   if (!currency) return report(currency.error().within("--currency"));
   auto amount = core::Money::parse(args.amount, *currency);
   if (!amount) return report(amount.error().within("--amount"));
-  if (amount->is_negative()) return report(core::invalid_input("negative amount \"" + args.amount + "\"", "--amount"));
+  if (amount->is_negative())
+    return report(core::invalid_input("negative amount \"" + args.amount + "\"", "--amount"));
   auto from = parse_date_option("--from", args.from);
   if (!from) return report(from.error());
   auto to = parse_date_option("--to", args.to);

@@ -8,9 +8,10 @@
 
 int main(int argc, char** argv) {
   using namespace mahnwerk::cli;
-  CLI::App app{"mahnwerk: dunning (Mahnwesen) and payment plans for accounting systems, exact to the "
-               "cent and to German law.",
-               "mahnwerk"};
+  CLI::App app{
+      "mahnwerk: dunning (Mahnwesen) and payment plans for accounting systems, exact to the "
+      "cent and to German law.",
+      "mahnwerk"};
   app.set_version_flag("--version", std::string("mahnwerk ") + MAHNWERK_VERSION);
   app.require_subcommand(1);
   int exit_code = kExitOk;

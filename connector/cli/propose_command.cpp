@@ -113,14 +113,16 @@ void print_table(const core::Proposal& p, const core::State& state, const core::
               p.final_actions.size());
   for (const auto& n : p.notices) {
     const auto& debtor = state.debtors[n.debtor_index];
-    std::printf("\n%s — %s %s, deadline %s, total %s %s\n", policy.levels[static_cast<std::size_t>(n.level)].name.c_str(),
-                debtor.id.c_str(), debtor.name.c_str(), core::format_date(n.deadline).c_str(),
-                n.total.to_string().c_str(), std::string(n.currency.code()).c_str());
+    std::printf("\n%s — %s %s, deadline %s, total %s %s\n",
+                policy.levels[static_cast<std::size_t>(n.level)].name.c_str(), debtor.id.c_str(),
+                debtor.name.c_str(), core::format_date(n.deadline).c_str(), n.total.to_string().c_str(),
+                std::string(n.currency.code()).c_str());
     std::printf("  %-16s %5s %12s %10s %8s %8s\n", "item", "level", "open", "interest", "fee", "flat fee");
     for (const auto& item : n.items) {
-      std::printf("  %-16s %4d%s %12s %10s %8s %8s\n", state.items[item.item_index].number.c_str(), item.level,
-                  item.escalated ? "+" : " ", item.open_amount.to_string().c_str(), item.interest.to_string().c_str(),
-                  item.fee.to_string().c_str(), item.flat_fee.to_string().c_str());
+      std::printf("  %-16s %4d%s %12s %10s %8s %8s\n", state.items[item.item_index].number.c_str(),
+                  item.level, item.escalated ? "+" : " ", item.open_amount.to_string().c_str(),
+                  item.interest.to_string().c_str(), item.fee.to_string().c_str(),
+                  item.flat_fee.to_string().c_str());
     }
     for (std::size_t i : n.not_yet_due) {
       std::printf("  %-16s %5s %12s (not yet due)\n", state.items[i].number.c_str(), "",
@@ -158,7 +160,8 @@ int run(ProposeArgs args) {
     core::ProposalEngine engine(*policy, *table, *calendar);
     engine.set_charge_explanations(false);
     engine.set_one_shot(true);
-    if (auto st = engine.propose_into(*state, *as_of, proposal); !st) return report(st.error().within(args.input));
+    if (auto st = engine.propose_into(*state, *as_of, proposal); !st)
+      return report(st.error().within(args.input));
   }
   if (args.json) {
     print_json(proposal, *state, *policy);
@@ -173,10 +176,13 @@ int run(ProposeArgs args) {
 void register_propose_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ProposeArgs>();
   args->law.region.clear();  // default: the policy's holiday_region
-  CLI::App* cmd = app.add_subcommand("propose", "Mahnvorschlag: which debtor gets which notice today, and why");
-  cmd->add_option("--input", args->input, "canonical state JSON (debtors, items, payments, notices, charges, plans)")
+  CLI::App* cmd =
+      app.add_subcommand("propose", "Mahnvorschlag: which debtor gets which notice today, and why");
+  cmd->add_option("--input", args->input,
+                  "canonical state JSON (debtors, items, payments, notices, charges, plans)")
       ->required();
-  cmd->add_option("--policy", args->policy, "dunning policy JSON, e.g. config/policies/standard.json")->required();
+  cmd->add_option("--policy", args->policy, "dunning policy JSON, e.g. config/policies/standard.json")
+      ->required();
   cmd->add_option("--as-of", args->as_of, "the day of the run, YYYY-MM-DD")->required();
   cmd->add_flag("--json", args->json, "print JSON instead of a table");
   cmd->add_option("--basiszins", args->law.basiszins_file, "Basiszinssatz table (JSON)");

@@ -26,10 +26,10 @@ namespace {
 
 // § 366 II ranks: true when a is served before b. Equal rank returns false both ways.
 bool served_before(const DebtCandidate& a, const DebtCandidate& b) {
-  if (a.due != b.due) return a.due;                                   // due first
+  if (a.due != b.due) return a.due;                                                  // due first
   if (a.security_rank != b.security_rank) return a.security_rank < b.security_rank;  // less security
-  if (a.burden_bp != b.burden_bp) return a.burden_bp > b.burden_bp;   // more burdensome
-  return a.arose < b.arose;                                           // older
+  if (a.burden_bp != b.burden_bp) return a.burden_bp > b.burden_bp;                  // more burdensome
+  return a.arose < b.arose;                                                          // older
 }
 
 bool same_rank(const DebtCandidate& a, const DebtCandidate& b) {
@@ -88,9 +88,8 @@ Allocation366 allocate_366(std::span<const DebtCandidate> candidates, const Mone
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     if (remaining[i].is_positive()) order.push_back(i);
   }
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return served_before(candidates[a], candidates[b]);
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return served_before(candidates[a], candidates[b]); });
   std::vector<DebtCandidate> open(candidates.begin(), candidates.end());
   for (std::size_t i = 0; i < open.size(); ++i) open[i].outstanding = remaining[i];
 

@@ -35,11 +35,11 @@ Allocation367 allocate_367(const ClaimBalance& owed, const Money& payment);
 
 // One claim competing for a payment under § 366 II.
 struct DebtCandidate {
-  Money outstanding;         // everything still owed on it (costs + interest + principal)
-  bool due = true;           // fällig on the payment date
-  int security_rank = 0;     // higher = better secured for the creditor (allocated later)
-  int burden_bp = 0;         // interest rate the debtor pays on it (higher = more burdensome)
-  Date arose;                // older claims first
+  Money outstanding;      // everything still owed on it (costs + interest + principal)
+  bool due = true;        // fällig on the payment date
+  int security_rank = 0;  // higher = better secured for the creditor (allocated later)
+  int burden_bp = 0;      // interest rate the debtor pays on it (higher = more burdensome)
+  Date arose;             // older claims first
 };
 
 struct Share {

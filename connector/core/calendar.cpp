@@ -48,8 +48,7 @@ struct HolidayRule {
 using enum Region;
 
 constexpr RegionMask kNewLaender = in(kBB, kMV, kSN, kST, kTH);
-constexpr RegionMask kOldLaenderAndBerlin =
-    in(kBW, kBY, kBE, kHB, kHH, kHE, kNI, kNW, kRP, kSL, kSH);
+constexpr RegionMask kOldLaenderAndBerlin = in(kBW, kBY, kBE, kHB, kHH, kHE, kNI, kNW, kRP, kSL, kSH);
 
 // The Länder's holiday laws as data. Before 3 October 1990 the table uses today's Länder; the
 // GDR's own 1990 holiday list is not modelled separately. Holidays kept only in a small part
@@ -144,9 +143,8 @@ void for_each_holiday(int year, Region region, Emit&& emit) {
 char ascii_upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ascii_upper(x) == ascii_upper(y);
-         });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return ascii_upper(x) == ascii_upper(y); });
 }
 
 }  // namespace
@@ -199,9 +197,9 @@ std::vector<Holiday> public_holidays(int year, Region region) {
   std::sort(holidays.begin(), holidays.end(), [](const Holiday& x, const Holiday& y) {
     return x.date != y.date ? x.date < y.date : x.name < y.name;
   });
-  const auto duplicates = std::unique(
-      holidays.begin(), holidays.end(),
-      [](const Holiday& x, const Holiday& y) { return x.date == y.date && x.name == y.name; });
+  const auto duplicates =
+      std::unique(holidays.begin(), holidays.end(),
+                  [](const Holiday& x, const Holiday& y) { return x.date == y.date && x.name == y.name; });
   holidays.erase(duplicates, holidays.end());
   return holidays;
 }

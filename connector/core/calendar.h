@@ -16,7 +16,23 @@ namespace mahnwerk::core {
 
 // kNational = only the holidays every Land keeps; the others are the 16 Länder (ISO 3166-2:DE).
 enum class Region : std::uint8_t {
-  kNational, kBW, kBY, kBE, kBB, kHB, kHH, kHE, kMV, kNI, kNW, kRP, kSL, kSN, kST, kSH, kTH,
+  kNational,
+  kBW,
+  kBY,
+  kBE,
+  kBB,
+  kHB,
+  kHH,
+  kHE,
+  kMV,
+  kNI,
+  kNW,
+  kRP,
+  kSL,
+  kSN,
+  kST,
+  kSH,
+  kTH,
 };
 inline constexpr int kRegionCount = 17;
 

@@ -81,7 +81,8 @@ class DebtorWalk {
                 std::span<const std::uint32_t> fee_charges, std::span<const Date> plan_acknowledgements) {
     if (used_ == pool_.size()) pool_.emplace_back(table_, policy_.convention);
     ItemState& s = pool_[used_++];
-    const int surcharge = statutory_surcharge_bp(debtor_->kind, item.contract_date.value_or(item.invoice_date));
+    const int surcharge =
+        statutory_surcharge_bp(debtor_->kind, item.contract_date.value_or(item.invoice_date));
     claim.surcharge_bp = surcharge;
     s.item = &item;
     s.claim = &claim;
@@ -100,10 +101,11 @@ class DebtorWalk {
 
   // Brings every item of the payment's currency up to the day before and allocates it.
   // Returns what no claim absorbed.
-  Result<Money> apply_payment(const Payment& payment, std::size_t payment_index, std::uint32_t designated_item,
-                              const State& state) {
+  Result<Money> apply_payment(const Payment& payment, std::size_t payment_index,
+                              std::uint32_t designated_item, const State& state) {
     if (designated_item != kNone) {
-      if (auto absorbed = apply_to_designated(payment, payment_index, state.items[designated_item])) return *absorbed;
+      if (auto absorbed = apply_to_designated(payment, payment_index, state.items[designated_item]))
+        return *absorbed;
     }
     candidates_.clear();
     debts_.clear();
@@ -112,7 +114,8 @@ class DebtorWalk {
       ItemState& s = pool_[k];
       if (!(s.item->currency() == payment.amount.currency())) continue;
       if (auto st = accrue_until(s, add_days(payment.date, -1)); !st) return st.error();
-      if (designated_item != kNone && &state.items[designated_item] == s.item) designated = candidates_.size();
+      if (designated_item != kNone && &state.items[designated_item] == s.item)
+        designated = candidates_.size();
       candidates_.push_back(&s);
       debts_.push_back(candidate(s, payment.date));
     }
@@ -176,7 +179,8 @@ class DebtorWalk {
       c.costs_open = costs_open(s, as_of_);
       c.open_total = c.principal_open + c.interest_open + c.costs_open;
       const auto& periods = s.interest.periods();
-      c.periods = {static_cast<std::uint32_t>(out.periods.size()), static_cast<std::uint32_t>(periods.size())};
+      c.periods = {static_cast<std::uint32_t>(out.periods.size()),
+                   static_cast<std::uint32_t>(periods.size())};
       out.periods.insert(out.periods.end(), periods.begin(), periods.end());
       c.payments = {static_cast<std::uint32_t>(out.payments.size()),
                     static_cast<std::uint32_t>(s.applications.size())};
@@ -275,14 +279,14 @@ class DebtorWalk {
 struct ClaimScratch {
   std::vector<std::uint32_t> debtor_of_item;
   Buckets items_by_debtor;
-  std::vector<std::uint32_t> payment_item;    // kNone: a debtor-level payment
-  Buckets payments_by_debtor;                 // only payments up to as_of, by date
-  std::vector<std::int64_t> listed_paid;      // per item, minor units of all its payments
-  Buckets mahnungen_by_item;                  // notice indices received up to as_of
-  Buckets fees_by_item;                       // fee charges (history) up to as_of
-  std::vector<std::vector<Date>> plan_acks;   // per item: plan agreements up to as_of (§ 212)
+  std::vector<std::uint32_t> payment_item;   // kNone: a debtor-level payment
+  Buckets payments_by_debtor;                // only payments up to as_of, by date
+  std::vector<std::int64_t> listed_paid;     // per item, minor units of all its payments
+  Buckets mahnungen_by_item;                 // notice indices received up to as_of
+  Buckets fees_by_item;                      // fee charges (history) up to as_of
+  std::vector<std::vector<Date>> plan_acks;  // per item: plan agreements up to as_of (§ 212)
   IdIndex debtors;
-  NameResolver named;                         // item ids that payments and notices name
+  NameResolver named;  // item ids that payments and notices name
   std::vector<std::uint32_t> notice_items, charge_items, plan_items;  // per record: the item named, or kNone
   std::vector<std::uint32_t> payment_name, payment_debtor, notice_item, fee_item;
 };
@@ -298,7 +302,9 @@ Status resolve(const State& state, const Date& as_of, int receipt_days, ClaimScr
   {
     // Exports list a debtor's items together: reuse the previous lookup when the id repeats
     // (such items are not hashed at all).
-    const auto repeats = [&](std::size_t i) { return i > 0 && state.items[i].debtor == state.items[i - 1].debtor; };
+    const auto repeats = [&](std::size_t i) {
+      return i > 0 && state.items[i].debtor == state.items[i - 1].debtor;
+    };
     KeyStream stream(debtors, state.items.size(),
                      [&](std::size_t i) { return repeats(i) ? nullptr : &state.items[i].debtor; });
     for (std::size_t i = 0; i < state.items.size(); ++i) {
@@ -308,7 +314,8 @@ Status resolve(const State& state, const Date& as_of, int receipt_days, ClaimScr
         continue;
       }
       const auto d = debtors.find(p.key);
-      if (!d) return reference_error("items", i, "debtor", "unknown debtor \"" + state.items[i].debtor + "\"");
+      if (!d)
+        return reference_error("items", i, "debtor", "unknown debtor \"" + state.items[i].debtor + "\"");
       r.debtor_of_item[i] = *d;
     }
   }
@@ -321,7 +328,8 @@ Status resolve(const State& state, const Date& as_of, int receipt_days, ClaimScr
   // histories list an item's records together, and a smaller table misses the cache less.
   const auto changes = [](const auto& records, auto name_of) {
     std::size_t n = 0;
-    for (std::size_t k = 0; k < records.size(); ++k) n += k == 0 || name_of(records[k]) != name_of(records[k - 1]);
+    for (std::size_t k = 0; k < records.size(); ++k)
+      n += k == 0 || name_of(records[k]) != name_of(records[k - 1]);
     return n;
   };
   named.reset(changes(state.payments, [](const Payment& p) -> const std::string& { return p.item; }) +
@@ -329,13 +337,16 @@ Status resolve(const State& state, const Date& as_of, int receipt_days, ClaimScr
               changes(state.charges, [](const ChargeRecord& c) -> const std::string& { return c.item; }));
   auto& payment_name = r.payment_name;
   payment_name.resize(state.payments.size());
-  named.add_all(state.payments.size(), [&](std::size_t p) {
-    return state.payments[p].item.empty() ? nullptr : &state.payments[p].item;
-  }, payment_name.data());
+  named.add_all(
+      state.payments.size(),
+      [&](std::size_t p) { return state.payments[p].item.empty() ? nullptr : &state.payments[p].item; },
+      payment_name.data());
   r.notice_items.resize(state.notices.size());
-  named.add_all(state.notices.size(), [&](std::size_t n) { return &state.notices[n].item; }, r.notice_items.data());
+  named.add_all(
+      state.notices.size(), [&](std::size_t n) { return &state.notices[n].item; }, r.notice_items.data());
   r.charge_items.resize(state.charges.size());
-  named.add_all(state.charges.size(), [&](std::size_t c) { return &state.charges[c].item; }, r.charge_items.data());
+  named.add_all(
+      state.charges.size(), [&](std::size_t c) { return &state.charges[c].item; }, r.charge_items.data());
   r.plan_items.clear();
   for (const PaymentPlan& plan : state.plans) {
     for (const std::string& id : plan.items) r.plan_items.push_back(named.add(id));
@@ -361,8 +372,8 @@ Status resolve(const State& state, const Date& as_of, int receipt_days, ClaimScr
       const OpenItem& item = state.items[it];
       if (!(item.currency() == pay.amount.currency())) {
         return reference_error("payments", p, "currency",
-                               "payment in " + std::string(pay.amount.currency().code()) + " for an item in " +
-                                   std::string(item.currency().code()));
+                               "payment in " + std::string(pay.amount.currency().code()) +
+                                   " for an item in " + std::string(item.currency().code()));
       }
       r.payment_item[p] = it;
       debtor = r.debtor_of_item[it];
@@ -402,12 +413,13 @@ Status resolve(const State& state, const Date& as_of, int receipt_days, ClaimScr
   for (std::size_t c = 0; c < state.charges.size(); ++c) {
     if (state.charges[c].kind != ChargeKind::kFee) continue;
     const std::uint32_t it = r.charge_items[c];
-    if (it == kNone) return reference_error("charges", c, "item", "unknown item \"" + state.charges[c].item + "\"");
+    if (it == kNone)
+      return reference_error("charges", c, "item", "unknown item \"" + state.charges[c].item + "\"");
     const ChargeRecord& charge = state.charges[c];
     if (!(charge.amount.currency() == state.items[it].currency())) {
-      return reference_error("charges", c, "currency", "charge in " + std::string(charge.amount.currency().code()) +
-                                                            " for an item in " +
-                                                            std::string(state.items[it].currency().code()));
+      return reference_error("charges", c, "currency",
+                             "charge in " + std::string(charge.amount.currency().code()) +
+                                 " for an item in " + std::string(state.items[it].currency().code()));
     }
     if (charge.date <= as_of) fee_item[c] = it;
   }
@@ -467,11 +479,17 @@ Status ClaimEngine::compute_into(const State& state, const Date& as_of, ClaimSet
       mahnungen.clear();
       for (std::uint32_t n : r.mahnungen_by_item.of(i)) {
         const NoticeRecord& notice = state.notices[n];
-        mahnungen.push_back(notice.received_date.value_or(add_days(notice.date, policy_.receipt_assumption_days)));
+        mahnungen.push_back(
+            notice.received_date.value_or(add_days(notice.date, policy_.receipt_assumption_days)));
       }
-      const VerzugInput in{item.invoice_date,     item.due_date,   item.due_date_agreed,
-                           item.received_date,    is_consumer(debtor.kind), item.consumer_notice,
-                           mahnungen,             policy_.receipt_assumption_days};
+      const VerzugInput in{item.invoice_date,
+                           item.due_date,
+                           item.due_date_agreed,
+                           item.received_date,
+                           is_consumer(debtor.kind),
+                           item.consumer_notice,
+                           mahnungen,
+                           policy_.receipt_assumption_days};
       claim.verzug = verzug_start(in, *calendar_);
       if (claim.verzug.start && *claim.verzug.start > as_of) {
         claim.verzug.start.reset();

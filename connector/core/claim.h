@@ -25,7 +25,7 @@ namespace mahnwerk::core {
 struct ClaimPolicy {
   int receipt_assumption_days = 3;  // invoice (and Mahnung) receipt = sending date + this
   DayCount convention = DayCount::kAct365;
-  bool claim_flat_fee = true;       // claim the € 40 Verzugspauschale where the law grants it
+  bool claim_flat_fee = true;  // claim the € 40 Verzugspauschale where the law grants it
 };
 
 // How one payment was applied to one item (§ 367 order).
@@ -44,19 +44,19 @@ struct Span32 {
 };
 
 struct ItemClaim {
-  std::size_t item_index = 0;  // into State::items
+  std::size_t item_index = 0;    // into State::items
   std::size_t debtor_index = 0;  // into State::debtors
   VerzugResult verzug;
-  int surcharge_bp = 0;        // points over the Basiszinssatz (§ 288 I / II)
-  Money principal_open;        // principal after payments
-  Money interest;              // all interest accrued up to as_of (paid or not)
-  Money interest_open;         // interest not yet paid
-  Money flat_fee;              // € 40 Verzugspauschale, zero where not owed
-  Money costs_open;            // unpaid costs (the flat fee, less payments allocated to it)
-  Money open_total;            // principal_open + interest_open + costs_open
+  int surcharge_bp = 0;  // points over the Basiszinssatz (§ 288 I / II)
+  Money principal_open;  // principal after payments
+  Money interest;        // all interest accrued up to as_of (paid or not)
+  Money interest_open;   // interest not yet paid
+  Money flat_fee;        // € 40 Verzugspauschale, zero where not owed
+  Money costs_open;      // unpaid costs (the flat fee, less payments allocated to it)
+  Money open_total;      // principal_open + interest_open + costs_open
   LimitationResult limitation;
-  Span32 periods;              // into ClaimSet::periods
-  Span32 payments;             // into ClaimSet::payments
+  Span32 periods;   // into ClaimSet::periods
+  Span32 payments;  // into ClaimSet::payments
   std::vector<std::string> warnings;
 };
 

@@ -40,7 +40,8 @@ std::string format_date_german(const Date& date) {
 Date add_months(const Date& date, int months) {
   const std::chrono::year_month ym =
       std::chrono::year_month(date.year(), date.month()) + std::chrono::months{months};
-  const std::chrono::day last = std::chrono::year_month_day_last(ym.year(), std::chrono::month_day_last(ym.month())).day();
+  const std::chrono::day last =
+      std::chrono::year_month_day_last(ym.year(), std::chrono::month_day_last(ym.month())).day();
   return Date{ym.year(), ym.month(), date.day() > last ? last : date.day()};
 }
 

@@ -140,7 +140,8 @@ class KeyStream {
     bool none = false;  // the record has no id
   };
 
-  KeyStream(const IdIndex& index, std::size_t count, IdOf id_of) : index_(index), count_(count), id_of_(id_of) {
+  KeyStream(const IdIndex& index, std::size_t count, IdOf id_of)
+      : index_(index), count_(count), id_of_(id_of) {
     for (std::size_t r = 0; r < kAhead && r < count; ++r) load(r);
   }
 

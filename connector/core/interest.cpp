@@ -68,10 +68,13 @@ int thirty_360_position(const Date& date) {
 
 int year_basis(DayCount convention, int year) {
   switch (convention) {
-    case DayCount::kAct365: return 365;
-    case DayCount::kActAct: return is_leap(year) ? 366 : 365;
+    case DayCount::kAct365:
+      return 365;
+    case DayCount::kActAct:
+      return is_leap(year) ? 366 : 365;
     case DayCount::kAct360:
-    case DayCount::k30E360: return 360;
+    case DayCount::k30E360:
+      return 360;
   }
   return 365;
 }
@@ -155,7 +158,8 @@ Status InterestAccumulator::accrue(const Money& principal, const Date& from, con
     const int end_day = last_period ? to_day : half_end_day;
     // Never empty: start lies on or after the table's first date (checked above).
     const BasiszinsLookup lookup = *table_->rate_on(start);
-    const int days = convention_ == DayCount::k30E360 ? interest_days(convention_, start, end) : end_day - start_day + 1;
+    const int days =
+        convention_ == DayCount::k30E360 ? interest_days(convention_, start, end) : end_day - start_day + 1;
     const int basis = year_basis(convention_, year_of(start));
     const int rate_bp = std::max(0, lookup.rate_bp + surcharge_bp_);
     const Int128 exact = static_cast<Int128>(principal.minor()) * rate_bp * days * (kYearBasisLcm / basis);
@@ -188,7 +192,8 @@ Status InterestAccumulator::accrue(const Money& principal, const Date& from, con
       }
     }
     if (last_period) break;
-    start = month_of(half_end) == 6 ? make_date(year_of(half_end), 7, 1) : make_date(year_of(half_end) + 1, 1, 1);
+    start =
+        month_of(half_end) == 6 ? make_date(year_of(half_end), 7, 1) : make_date(year_of(half_end) + 1, 1, 1);
     start_day = half_end_day + 1;
   }
   return Ok{};

@@ -20,10 +20,10 @@
 namespace mahnwerk::core {
 
 enum class DayCount {
-  kAct365,   // actual days / 365 (default; most German calculators)
-  kActAct,   // actual days / 365 or 366 (days in a leap year over 366)
-  kAct360,   // actual days / 360
-  k30E360,   // German 30/360 (Mahngericht "Banktage"): 30-day months, both ends counted
+  kAct365,  // actual days / 365 (default; most German calculators)
+  kActAct,  // actual days / 365 or 366 (days in a leap year over 366)
+  kAct360,  // actual days / 360
+  k30E360,  // German 30/360 (Mahngericht "Banktage"): 30-day months, both ends counted
 };
 
 // "act/365", "act/act", "act/360", "30/360".
@@ -45,15 +45,15 @@ int statutory_surcharge_bp(DebtorKind kind, std::optional<Date> contract_date);
 inline constexpr Int128 kInterestDenominator = static_cast<Int128>(10000) * 1603080;
 
 struct InterestPeriod {
-  Date from;            // first interest day
-  Date to;              // last interest day (inclusive)
-  int days = 0;         // interest days under the convention
-  int year_basis = 365; // 360, 365 or 366
+  Date from;             // first interest day
+  Date to;               // last interest day (inclusive)
+  int days = 0;          // interest days under the convention
+  int year_basis = 365;  // 360, 365 or 366
   int basiszins_bp = 0;
-  int rate_bp = 0;      // basiszins + surcharge, floored at 0
+  int rate_bp = 0;  // basiszins + surcharge, floored at 0
   bool rate_known = true;
   Money principal;
-  Int128 exact = 0;   // interest, in minor units / kInterestDenominator
+  Int128 exact = 0;      // interest, in minor units / kInterestDenominator
   Money amount() const;  // this period rounded half-up, for display only
 };
 
@@ -69,8 +69,8 @@ class InterestAccumulator {
 
   // Adds interest on `principal` for the days [from, to], both inclusive, split at every
   // 1 January and 1 July. A call that continues the previous one (next day, same half-year,
-  // principal and rate) extends its last period instead of starting a new one. Nothing happens when to < from or the principal is not positive.
-  // Fails (invalid input) when `from` lies before the Basiszinssatz table.
+  // principal and rate) extends its last period instead of starting a new one. Nothing happens when to < from
+  // or the principal is not positive. Fails (invalid input) when `from` lies before the Basiszinssatz table.
   Status accrue(const Money& principal, const Date& from, const Date& to);
 
   // Exact interest accrued since construction or the last clear().
@@ -103,8 +103,7 @@ struct InterestResult {
 };
 
 // One principal over [from, to] inclusive: the `mahnwerk interest` computation.
-Result<InterestResult> compute_interest(const BasiszinsTable& table, const Money& principal,
-                                        const Date& from, const Date& to, DayCount convention,
-                                        int surcharge_bp);
+Result<InterestResult> compute_interest(const BasiszinsTable& table, const Money& principal, const Date& from,
+                                        const Date& to, DayCount convention, int surcharge_bp);
 
 }  // namespace mahnwerk::core

@@ -42,8 +42,8 @@ LimitationResult limitation(const Date& arose, std::span<const Date> acknowledge
 std::string LimitationResult::explanation() const {
   std::string text = "limitation (§§ 195, 199 BGB): regular period ends " + format_date(regular_end);
   if (acknowledged_on) {
-    text += "; acknowledged on " + format_date(*acknowledged_on) +
-            " (§ 212 I Nr. 1 BGB), new period ends " + format_date(limitation_date);
+    text += "; acknowledged on " + format_date(*acknowledged_on) + " (§ 212 I Nr. 1 BGB), new period ends " +
+            format_date(limitation_date);
   }
   return text;
 }

@@ -14,9 +14,9 @@
 namespace mahnwerk::core {
 
 struct LimitationResult {
-  Date regular_end;                       // 31 Dec of year(arose) + 3
-  Date limitation_date;                   // the last day the claim can be enforced
-  std::optional<Date> acknowledged_on;    // the acknowledgement that restarted the period
+  Date regular_end;                     // 31 Dec of year(arose) + 3
+  Date limitation_date;                 // the last day the claim can be enforced
+  std::optional<Date> acknowledged_on;  // the acknowledgement that restarted the period
   std::string explanation() const;
 };
 

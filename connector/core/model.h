@@ -64,8 +64,8 @@ struct Payment {
 // A dunning notice sent earlier (history): which item, at which level, when.
 struct NoticeRecord {
   std::string item;
-  int level = 0;  // 0 = Zahlungserinnerung, 1 = 1. Mahnung, ...
-  Date date;      // sent
+  int level = 0;                      // 0 = Zahlungserinnerung, 1 = 1. Mahnung, ...
+  Date date;                          // sent
   std::optional<Date> received_date;  // receipt; absent: sent + receipt assumption
 };
 
@@ -87,26 +87,26 @@ std::string_view to_string(PlanInterval interval);  // "monthly" | "biweekly" | 
 std::string_view to_string(PlanStatus status);      // "active" | "completed" | "defaulted" | "cancelled"
 
 struct Installment {
-  Date due;      // after § 193
+  Date due;  // after § 193
   Money amount;
-  Money paid;    // allocated so far
+  Money paid;  // allocated so far
 };
 
 // A Ratenzahlungsvereinbarung: the agreed total frozen at agreement and its installments.
 struct PaymentPlan {
   std::string id;
   std::string debtor;
-  std::vector<std::string> items;     // OpenItem ids covered
+  std::vector<std::string> items;  // OpenItem ids covered
   Date agreed_on;
-  Money principal;                    // frozen at agreement
-  Money costs;                        // fees and flat fees owed at agreement
-  Money interest;                     // default interest accrued up to agreement
-  int plan_interest_bp = 0;           // optional interest on the plan (p.a.)
-  Money plan_interest;                // total plan interest over the term
-  Money total;                        // principal + costs + interest + plan_interest
+  Money principal;           // frozen at agreement
+  Money costs;               // fees and flat fees owed at agreement
+  Money interest;            // default interest accrued up to agreement
+  int plan_interest_bp = 0;  // optional interest on the plan (p.a.)
+  Money plan_interest;       // total plan interest over the term
+  Money total;               // principal + costs + interest + plan_interest
   PlanInterval interval = PlanInterval::kMonthly;
   std::vector<Installment> installments;
-  int default_after_missed = 2;       // consecutive installments in arrears (Verfallklausel)
+  int default_after_missed = 2;  // consecutive installments in arrears (Verfallklausel)
   int grace_days = 7;
   std::optional<Date> final_notice_date;  // § 498: the two-week notice, once sent
   PlanStatus status = PlanStatus::kActive;

@@ -17,26 +17,24 @@ struct CurrencyRow {
 
 // Active ISO-4217 codes whose minor unit is not 2 decimals (ISO 4217 list one, 2024).
 constexpr std::array<CurrencyRow, 26> kExceptionalExponents{{
-    {"BHD", 3}, {"BIF", 0}, {"CLF", 4}, {"CLP", 0}, {"DJF", 0}, {"GNF", 0},
-    {"IQD", 3}, {"ISK", 0}, {"JOD", 3}, {"JPY", 0}, {"KMF", 0}, {"KRW", 0},
-    {"KWD", 3}, {"LYD", 3}, {"OMR", 3}, {"PYG", 0}, {"RWF", 0}, {"TND", 3},
-    {"UGX", 0}, {"UYI", 0}, {"UYW", 4}, {"VND", 0}, {"VUV", 0}, {"XAF", 0},
-    {"XOF", 0}, {"XPF", 0},
+    {"BHD", 3}, {"BIF", 0}, {"CLF", 4}, {"CLP", 0}, {"DJF", 0}, {"GNF", 0}, {"IQD", 3},
+    {"ISK", 0}, {"JOD", 3}, {"JPY", 0}, {"KMF", 0}, {"KRW", 0}, {"KWD", 3}, {"LYD", 3},
+    {"OMR", 3}, {"PYG", 0}, {"RWF", 0}, {"TND", 3}, {"UGX", 0}, {"UYI", 0}, {"UYW", 4},
+    {"VND", 0}, {"VUV", 0}, {"XAF", 0}, {"XOF", 0}, {"XPF", 0},
 }};
 
 // Active ISO-4217 codes with 2 decimals (all others of the list above excluded).
 constexpr std::array<std::string_view, 136> kTwoDecimalCodes{
-    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
-    "BGN", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF",
-    "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR",
-    "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF",
-    "IDR", "ILS", "INR", "IRR", "JMD", "KES", "KGS", "KHR", "KPW", "KYD", "KZT", "LAK", "LBP",
-    "LKR", "LRD", "LSL", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR",
-    "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "PAB", "PEN", "PGK",
-    "PHP", "PKR", "PLN", "QAR", "RON", "RSD", "RUB", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD",
-    "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TOP",
-    "TRY", "TTD", "TWD", "TZS", "UAH", "USD", "UYU", "UZS", "VES", "WST", "XCD", "YER", "ZAR",
-    "ZMW", "ZWL", "MXV", "COU", "CHE", "CHW"};
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN",
+    "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CNY", "COP",
+    "CRC", "CUP", "CVE", "CZK", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP",
+    "GEL", "GHS", "GIP", "GMD", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IRR",
+    "JMD", "KES", "KGS", "KHR", "KPW", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "MAD", "MDL",
+    "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN",
+    "NIO", "NOK", "NPR", "NZD", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "QAR", "RON", "RSD", "RUB",
+    "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP",
+    "SZL", "THB", "TJS", "TMT", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "USD", "UYU", "UZS", "VES",
+    "WST", "XCD", "YER", "ZAR", "ZMW", "ZWL", "MXV", "COU", "CHE", "CHW"};
 
 constexpr std::int64_t kPow10[] = {1, 10, 100, 1000, 10000};
 
@@ -89,8 +87,8 @@ void append_formatted(std::string& out, const Money& m, char decimal_sep, char g
   const Currency c = m.currency();
   // Work in unsigned to print INT64_MIN correctly.
   const bool negative = m.minor() < 0;
-  const auto magnitude = negative ? 0 - static_cast<std::uint64_t>(m.minor())
-                                  : static_cast<std::uint64_t>(m.minor());
+  const auto magnitude =
+      negative ? 0 - static_cast<std::uint64_t>(m.minor()) : static_cast<std::uint64_t>(m.minor());
   const auto scale = static_cast<std::uint64_t>(c.scale());
   char whole[24];
   const auto whole_end = std::to_chars(whole, whole + sizeof whole, magnitude / scale).ptr;
@@ -136,7 +134,8 @@ Result<Currency> Currency::from_code(std::string_view code) {
       if (code == two) return Currency(two.data(), 2);
     }
   }
-  return invalid_input("unknown currency \"" + std::string(code) + "\" (expected an ISO-4217 code such as EUR)");
+  return invalid_input("unknown currency \"" + std::string(code) +
+                       "\" (expected an ISO-4217 code such as EUR)");
 }
 
 std::int64_t Currency::scale() const { return kPow10[exponent_]; }

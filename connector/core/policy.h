@@ -20,10 +20,10 @@ enum class Channel { kLetter, kEmail, kSourceSystem };
 enum class Tone { kFriendly, kFirm, kFinal };
 enum class FinalAction { kNone, kMahnbescheid, kInkasso };
 
-std::string_view to_string(FeeBasis basis);       // "per_notice" | "per_item"
-std::string_view to_string(Channel channel);      // "letter" | "email" | "source_system"
-std::string_view to_string(Tone tone);            // "friendly" | "firm" | "final"
-std::string_view to_string(FinalAction action);   // "none" | "mahnbescheid" | "inkasso"
+std::string_view to_string(FeeBasis basis);      // "per_notice" | "per_item"
+std::string_view to_string(Channel channel);     // "letter" | "email" | "source_system"
+std::string_view to_string(Tone tone);           // "friendly" | "firm" | "final"
+std::string_view to_string(FinalAction action);  // "none" | "mahnbescheid" | "inkasso"
 Result<FeeBasis> parse_fee_basis(std::string_view text);
 Result<Channel> parse_channel(std::string_view text);
 Result<Tone> parse_tone(std::string_view text);
@@ -32,9 +32,9 @@ Result<FinalAction> parse_final_action(std::string_view text);
 // A Mahngebühr: fixed + percent of the open amount, clamped to [min, max]; rounded half-up.
 struct Fee {
   Money fixed;
-  int percent_bp = 0;          // of the open amount, in basis points (1.5 % = 150)
+  int percent_bp = 0;  // of the open amount, in basis points (1.5 % = 150)
   Money min;
-  std::optional<Money> max;    // required whenever percent_bp > 0 (validate() checks)
+  std::optional<Money> max;  // required whenever percent_bp > 0 (validate() checks)
   FeeBasis basis = FeeBasis::kPerNotice;
 
   bool is_zero() const { return fixed.is_zero() && percent_bp == 0 && min.is_zero(); }
@@ -43,17 +43,17 @@ struct Fee {
 };
 
 struct Level {
-  std::string name;                 // "Zahlungserinnerung", "1. Mahnung", ...
-  int days_after_due = 0;           // trigger of the first level: days after the due date
-  int days_after_previous = 0;      // trigger of later levels: days after the previous notice
+  std::string name;             // "Zahlungserinnerung", "1. Mahnung", ...
+  int days_after_due = 0;       // trigger of the first level: days after the due date
+  int days_after_previous = 0;  // trigger of later levels: days after the previous notice
   Fee fee;
-  bool flat_fee_b2b = false;        // claim the € 40 (§ 288 V) at this level
-  bool interest = false;            // claim default interest at this level
-  int deadline_days = 14;           // payment deadline: as_of + this, moved per § 193
-  std::string template_name;        // in config/templates/<language>/
+  bool flat_fee_b2b = false;  // claim the € 40 (§ 288 V) at this level
+  bool interest = false;      // claim default interest at this level
+  int deadline_days = 14;     // payment deadline: as_of + this, moved per § 193
+  std::string template_name;  // in config/templates/<language>/
   Channel channel = Channel::kLetter;
   Tone tone = Tone::kFriendly;
-  bool announces_court = false;     // letter announces the court procedure (last level)
+  bool announces_court = false;  // letter announces the court procedure (last level)
 };
 
 // An explicit departure from a lawful-fee rule, documented with its reason.
@@ -64,20 +64,20 @@ struct Override {
 
 struct Policy {
   std::string name;
-  std::vector<Level> levels;               // in order; at least one
-  Money min_amount;                        // open amounts below are not escalated
-  int min_percent_bp = 0;                  // ... nor below this share of the invoice amount
-  int min_days_between_notices = 7;        // per debtor
+  std::vector<Level> levels;         // in order; at least one
+  Money min_amount;                  // open amounts below are not escalated
+  int min_percent_bp = 0;            // ... nor below this share of the invoice amount
+  int min_days_between_notices = 7;  // per debtor
   bool allow_skip_levels = false;
   FinalAction final_action = FinalAction::kNone;  // proposed after the last level, never executed
-  int final_action_days = 14;              // days after the last level before it is proposed
+  int final_action_days = 14;                     // days after the last level before it is proposed
   // When a payment plan defaults (Verfallklausel), dunning of its items resumes directly at
   // this level (index into levels): the debtor has already been reminded and agreed a plan.
   int plan_default_level = 1;
   // Material costs (Sachkosten) of one notice per channel: the lawful ceiling of a Mahngebühr.
-  Money material_cost_letter;              // print, envelope, postage
-  Money material_cost_email;               // 0 by default
-  ClaimPolicy claim;                       // receipt assumption, day count, flat fee
+  Money material_cost_letter;  // print, envelope, postage
+  Money material_cost_email;   // 0 by default
+  ClaimPolicy claim;           // receipt assumption, day count, flat fee
   std::string holiday_region = "DE";
   std::vector<Override> overrides;
 

@@ -18,8 +18,8 @@
 namespace mahnwerk::core {
 namespace {
 
-std::string_view kSkipNames[] = {"debtor_blocked", "item_blocked", "disputed",  "insolvent",
-                                 "in_payment_plan", "covered_by_credit", "below_minimum", "too_soon",
+std::string_view kSkipNames[] = {"debtor_blocked",  "item_blocked",        "disputed",      "insolvent",
+                                 "in_payment_plan", "covered_by_credit",   "below_minimum", "too_soon",
                                  "waiting",         "final_level_reached", "paid"};
 
 constexpr std::uint32_t kNoPlan = 0xFFFFFFFFu;
@@ -47,11 +47,16 @@ void append_date(std::string& out, const Date& date) {
     return;
   }
   const auto y = static_cast<unsigned>(year);
-  const char text[10] = {static_cast<char>('0' + y / 1000),      static_cast<char>('0' + y / 100 % 10),
-                         static_cast<char>('0' + y / 10 % 10),   static_cast<char>('0' + y % 10),
-                         '-',                                    static_cast<char>('0' + month / 10),
-                         static_cast<char>('0' + month % 10),    '-',
-                         static_cast<char>('0' + day / 10),      static_cast<char>('0' + day % 10)};
+  const char text[10] = {static_cast<char>('0' + y / 1000),
+                         static_cast<char>('0' + y / 100 % 10),
+                         static_cast<char>('0' + y / 10 % 10),
+                         static_cast<char>('0' + y % 10),
+                         '-',
+                         static_cast<char>('0' + month / 10),
+                         static_cast<char>('0' + month % 10),
+                         '-',
+                         static_cast<char>('0' + day / 10),
+                         static_cast<char>('0' + day % 10)};
   out.append(text, sizeof text);
 }
 
@@ -164,14 +169,18 @@ class Proposer {
       const ChargeRecord& charge = state_.charges[c];
       const std::uint32_t i = charge_items[c];
       if (i == ClaimSet::kNoItem) {
-        return invalid_input("unknown item \"" + charge.item + "\"", "charges[" + std::to_string(c) + "].item");
+        return invalid_input("unknown item \"" + charge.item + "\"",
+                             "charges[" + std::to_string(c) + "].item");
       }
       ItemHistory& h = history_[i];
       switch (charge.kind) {
-        case ChargeKind::kFlatFee: h.flat_fee_charged = true; break;
+        case ChargeKind::kFlatFee:
+          h.flat_fee_charged = true;
+          break;
         case ChargeKind::kInterest:
           // Money arithmetic: a charge in another currency fails as it always did.
-          h.interest_charged = (Money(h.interest_charged, state_.items[i].currency()) + charge.amount).minor();
+          h.interest_charged =
+              (Money(h.interest_charged, state_.items[i].currency()) + charge.amount).minor();
           break;
         case ChargeKind::kFee:
           if (charge.level >= 0 && charge.level < kFeeLevelBits) {
@@ -259,8 +268,12 @@ class Proposer {
   void describe_exclusion(std::string& out, SkipReason reason, const Debtor& debtor, std::size_t i) const {
     const OpenItem& item = state_.items[i];
     switch (reason) {
-      case SkipReason::kPaid: out += "nothing open"; break;
-      case SkipReason::kInsolvent: out += "debtor is insolvent: claims go to the insolvency table"; break;
+      case SkipReason::kPaid:
+        out += "nothing open";
+        break;
+      case SkipReason::kInsolvent:
+        out += "debtor is insolvent: claims go to the insolvency table";
+        break;
       case SkipReason::kDebtorBlocked:
         out += "debtor blocked until ";
         append_date(out, *debtor.block_until);
@@ -269,7 +282,9 @@ class Proposer {
           out += debtor.block_reason;
         }
         break;
-      case SkipReason::kDisputed: out += "the debtor disputes the invoice"; break;
+      case SkipReason::kDisputed:
+        out += "the debtor disputes the invoice";
+        break;
       case SkipReason::kItemBlocked:
         out += "item blocked until ";
         append_date(out, *item.block_until);
@@ -282,7 +297,8 @@ class Proposer {
         append_date(out, plan.agreed_on);
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
 
@@ -290,7 +306,8 @@ class Proposer {
     const OpenItem& item = state_.items[i];
     const Money open = claim(i).principal_open;
     if (policy_.min_amount.currency() == open.currency() && open < policy_.min_amount) return true;
-    return static_cast<Int128>(open.minor()) * 10000 < static_cast<Int128>(item.amount.minor()) * policy_.min_percent_bp;
+    return static_cast<Int128>(open.minor()) * 10000 <
+           static_cast<Int128>(item.amount.minor()) * policy_.min_percent_bp;
   }
 
   // The level an overdue item reaches today (history level when it does not rise).
@@ -364,7 +381,8 @@ class Proposer {
     const auto& last_to_debtor = scratch_.last_notice_to_debtor[d];
     const bool too_soon =
         last_to_debtor && as_of_ < add_days(*last_to_debtor, policy_.min_days_between_notices);
-    const bool any_escalates = std::any_of(listed.begin(), listed.end(), [](const ItemDecision& x) { return x.escalates; });
+    const bool any_escalates =
+        std::any_of(listed.begin(), listed.end(), [](const ItemDecision& x) { return x.escalates; });
 
     // Final action: items that passed the last level long enough ago.
     auto& final_items = scratch_.final_items;
@@ -410,7 +428,8 @@ class Proposer {
     const Level& level = policy_.levels[static_cast<std::size_t>(next)];
     if (next == 0) return add_days(reference, level.days_after_due);
     const Level& previous = policy_.levels[static_cast<std::size_t>(next - 1)];
-    const Date deadline_passed = add_days(calendar_.shift_193(add_days(reference, previous.deadline_days)), 1);
+    const Date deadline_passed =
+        add_days(calendar_.shift_193(add_days(reference, previous.deadline_days)), 1);
     return std::max(add_days(reference, level.days_after_previous), deadline_passed);
   }
 
@@ -435,11 +454,12 @@ class Proposer {
     f.explanation += to_string(policy_.final_action);
     f.explanation += " proposed for ";
     append_uint(f.explanation, items.size());
-    f.explanation += " item(s) after the last notice went unanswered; it is never started without a person's approval";
+    f.explanation +=
+        " item(s) after the last notice went unanswered; it is never started without a person's approval";
   }
 
-  void build_notice(Notice& n, std::size_t d, const Currency& currency, const std::vector<ItemDecision>& listed,
-                    const std::vector<std::size_t>& not_yet_due) {
+  void build_notice(Notice& n, std::size_t d, const Currency& currency,
+                    const std::vector<ItemDecision>& listed, const std::vector<std::size_t>& not_yet_due) {
     n.debtor_index = d;
     n.level = 0;
     n.currency = currency;
@@ -453,7 +473,12 @@ class Proposer {
     n.items.reserve(listed.size());  // exact for a fresh notice: a large run has a million items
     for (const ItemDecision& x : listed) {
       const ItemClaim& c = claim(x.index);
-      NoticeItem item{x.index, x.level, x.escalates, c.principal_open, Money::zero(currency), Money::zero(currency),
+      NoticeItem item{x.index,
+                      x.level,
+                      x.escalates,
+                      c.principal_open,
+                      Money::zero(currency),
+                      Money::zero(currency),
                       Money::zero(currency)};
       if (level.interest) item.interest = c.interest_open;
       n.items.push_back(item);
@@ -464,15 +489,16 @@ class Proposer {
     add_fees(n, level, charges_used);
     n.charges.resize(charges_used);
     if (one_shot_) n.charges.shrink_to_fit();  // no later run reuses the slots
-    for (const NoticeItem& item : n.items) n.total += item.open_amount + item.interest + item.fee + item.flat_fee;
+    for (const NoticeItem& item : n.items)
+      n.total += item.open_amount + item.interest + item.fee + item.flat_fee;
     n.deadline = calendar_.shift_193(add_days(as_of_, level.deadline_days));
     explain(n, level, debtor);
     if (one_shot_) n.explanation.shrink_to_fit();
   }
 
   // A charge of `n` with the explanation's data at its defaults, for the caller to set.
-  static ProposedCharge& charge(Notice& n, std::size_t& used, ChargeKind kind, std::size_t item_index, int level,
-                                const Money& amount, const Date& default_since) {
+  static ProposedCharge& charge(Notice& n, std::size_t& used, ChargeKind kind, std::size_t item_index,
+                                int level, const Money& amount, const Date& default_since) {
     ProposedCharge& c = next_slot(n.charges, used);
     c.kind = kind;
     c.item_index = item_index;
@@ -497,7 +523,8 @@ class Proposer {
     if (!level.interest) return;
     for (NoticeItem& item : n.items) {
       const ItemClaim& c = claim(item.item_index);
-      const Money charged_before(history_[item.item_index].interest_charged, state_.items[item.item_index].currency());
+      const Money charged_before(history_[item.item_index].interest_charged,
+                                 state_.items[item.item_index].currency());
       const Money fresh = c.interest_open - min(c.interest_open, charged_before);
       if (!fresh.is_positive()) continue;
       const auto periods = claims_.periods_of(c);
@@ -519,7 +546,8 @@ class Proposer {
       if (!c.flat_fee.is_positive() || history_[item.item_index].flat_fee_charged) continue;
       if (!level_claims_flat_fee(item.level)) continue;
       item.flat_fee = c.flat_fee;
-      render(charge(n, used, ChargeKind::kFlatFee, item.item_index, item.level, c.flat_fee, c.verzug.start.value()));
+      render(charge(n, used, ChargeKind::kFlatFee, item.item_index, item.level, c.flat_fee,
+                    c.verzug.start.value()));
     }
   }
 
@@ -533,8 +561,8 @@ class Proposer {
   bool fee_charged(std::size_t i, int level) const {
     if (level >= 0 && level < kFeeLevelBits) return (history_[i].fee_levels >> level) & 1u;
     const auto& high = scratch_.high_fee_levels;
-    return std::find(high.begin(), high.end(), std::pair<std::uint32_t, int>(static_cast<std::uint32_t>(i), level)) !=
-           high.end();
+    return std::find(high.begin(), high.end(),
+                     std::pair<std::uint32_t, int>(static_cast<std::uint32_t>(i), level)) != high.end();
   }
 
   // The Mahngebühr: only for items that rise with this notice and were already in default
@@ -550,8 +578,8 @@ class Proposer {
       // § 288 V 3: the € 40 is credited against costs of legal pursuit, dunning costs included;
       // an item carrying it pays no Mahngebühr on top.
       const bool flat_fee = item.flat_fee.is_positive() || history_[item.item_index].flat_fee_charged;
-      if (item.escalated && item.level == n.level && c.verzug.start && *c.verzug.start <= as_of_ && !charged &&
-          !flat_fee) {
+      if (item.escalated && item.level == n.level && c.verzug.start && *c.verzug.start <= as_of_ &&
+          !charged && !flat_fee) {
         eligible.push_back(k);
       }
     }
@@ -684,7 +712,8 @@ void explain(std::string& out, const ProposedCharge& charge, const Policy& polic
 
 std::string_view to_string(SkipReason reason) { return kSkipNames[static_cast<std::size_t>(reason)]; }
 
-ProposalEngine::ProposalEngine(const Policy& policy, const BasiszinsTable& table, const HolidayCalendar& calendar)
+ProposalEngine::ProposalEngine(const Policy& policy, const BasiszinsTable& table,
+                               const HolidayCalendar& calendar)
     : policy_(&policy),
       table_(&table),
       calendar_(&calendar),
@@ -711,8 +740,8 @@ Status ProposalEngine::propose_into(const State& state, const Date& as_of, Propo
   return Ok{};
 }
 
-Result<Proposal> propose(const State& state, const Policy& policy, const Date& as_of, const BasiszinsTable& table,
-                         const HolidayCalendar& calendar) {
+Result<Proposal> propose(const State& state, const Policy& policy, const Date& as_of,
+                         const BasiszinsTable& table, const HolidayCalendar& calendar) {
   ProposalEngine engine(policy, table, calendar);
   Proposal proposal;
   if (auto st = engine.propose_into(state, as_of, proposal); !st) return st.error();

@@ -33,15 +33,15 @@ struct ProposedCharge {
   // Wide members first: 96 bytes, not 104 (a large run holds over a million charges).
   std::size_t item_index = 0;
   Money amount;
-  Money claimed_before;           // kInterest: interest claimed by earlier notices
-  std::string explanation;        // rule, dates, rate; empty when the engine renders lazily
+  Money claimed_before;     // kInterest: interest claimed by earlier notices
+  std::string explanation;  // rule, dates, rate; empty when the engine renders lazily
   ChargeKind kind = ChargeKind::kFee;
-  bool fee_per_notice = false;    // kFee: a share of a per-notice fee (else per item)
+  bool fee_per_notice = false;  // kFee: a share of a per-notice fee (else per item)
   int level = 0;
   // With claimed_before, what the explanation says, so explain() can render it on demand.
-  Date default_since;             // Verzug start of the item
-  int surcharge_bp = 0;           // kInterest: points over the Basiszinssatz
-  int last_rate_bp = kNoRate;     // kInterest: rate of the last interest period, if any
+  Date default_since;          // Verzug start of the item
+  int surcharge_bp = 0;        // kInterest: points over the Basiszinssatz
+  int last_rate_bp = kNoRate;  // kInterest: rate of the last interest period, if any
 };
 
 // Appends the explanation of `charge` (what ProposedCharge::explanation holds when rendered
@@ -52,17 +52,17 @@ struct Notice {
   std::size_t debtor_index = 0;  // into State::debtors
   int level = 0;                 // highest item level
   Currency currency;
-  std::vector<NoticeItem> items;            // overdue items
-  std::vector<std::size_t> not_yet_due;     // items listed for information
+  std::vector<NoticeItem> items;         // overdue items
+  std::vector<std::size_t> not_yet_due;  // items listed for information
   std::vector<ProposedCharge> charges;
-  Money total;                              // open amounts + interest + fees + flat fees
-  Date deadline;                            // as_of + deadline days, § 193
+  Money total;    // open amounts + interest + fees + flat fees
+  Date deadline;  // as_of + deadline days, § 193
   std::string explanation;
 };
 
 enum class SkipReason {
-  kDebtorBlocked,      // Debtor::block_until >= as_of
-  kItemBlocked,        // OpenItem::block_until >= as_of
+  kDebtorBlocked,  // Debtor::block_until >= as_of
+  kItemBlocked,    // OpenItem::block_until >= as_of
   kDisputed,
   kInsolvent,
   kInPaymentPlan,      // covered by an active plan

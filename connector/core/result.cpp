@@ -5,13 +5,20 @@ namespace mahnwerk::core {
 
 std::string_view to_string(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kInvalidInput: return "invalid input";
-    case ErrorKind::kNotFound: return "not found";
-    case ErrorKind::kUnauthorized: return "unauthorized";
-    case ErrorKind::kConflict: return "conflict";
-    case ErrorKind::kUnavailable: return "unavailable";
-    case ErrorKind::kBadConfig: return "bad configuration";
-    case ErrorKind::kInternal: return "internal error";
+    case ErrorKind::kInvalidInput:
+      return "invalid input";
+    case ErrorKind::kNotFound:
+      return "not found";
+    case ErrorKind::kUnauthorized:
+      return "unauthorized";
+    case ErrorKind::kConflict:
+      return "conflict";
+    case ErrorKind::kUnavailable:
+      return "unavailable";
+    case ErrorKind::kBadConfig:
+      return "bad configuration";
+    case ErrorKind::kInternal:
+      return "internal error";
   }
   return "internal error";
 }

@@ -40,7 +40,7 @@ inline Error invalid_input(std::string message, std::string context = {}) {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
@@ -68,9 +68,9 @@ using Status = Result<Ok>;
 
 // Assigns the value of a Result expression to `target`, or returns its error from the enclosing
 // function (which must return a Result or Status). The one macro of the project, as in abseil.
-#define MW_ASSIGN_OR_RETURN(target, expr)             \
-  do {                                                \
-    auto mw_result_ = (expr);                         \
-    if (!mw_result_) return mw_result_.error();       \
-    target = std::move(mw_result_).value();           \
+#define MW_ASSIGN_OR_RETURN(target, expr)       \
+  do {                                          \
+    auto mw_result_ = (expr);                   \
+    if (!mw_result_) return mw_result_.error(); \
+    target = std::move(mw_result_).value();     \
   } while (false)

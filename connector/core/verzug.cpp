@@ -7,10 +7,14 @@ namespace mahnwerk::core {
 
 std::string_view to_string(VerzugGround ground) {
   switch (ground) {
-    case VerzugGround::kNone: return "none";
-    case VerzugGround::kAgreedDueDate: return "agreed_due_date";
-    case VerzugGround::kMahnung: return "mahnung";
-    case VerzugGround::kThirtyDays: return "30_days";
+    case VerzugGround::kNone:
+      return "none";
+    case VerzugGround::kAgreedDueDate:
+      return "agreed_due_date";
+    case VerzugGround::kMahnung:
+      return "mahnung";
+    case VerzugGround::kThirtyDays:
+      return "30_days";
   }
   return "none";
 }
@@ -51,9 +55,9 @@ VerzugResult verzug_start(const VerzugInput& in, const HolidayCalendar& calendar
 }
 
 std::string VerzugResult::explanation() const {
-  const std::string due_text = due_shifted == due
-                                   ? format_date(due)
-                                   : format_date(due) + " (moved to " + format_date(due_shifted) + " by § 193 BGB)";
+  const std::string due_text =
+      due_shifted == due ? format_date(due)
+                         : format_date(due) + " (moved to " + format_date(due_shifted) + " by § 193 BGB)";
   const std::string receipt_text =
       format_date(receipt) + (receipt_assumed ? " (assumed: invoice date + receipt assumption)" : "");
   switch (ground) {
@@ -66,7 +70,8 @@ std::string VerzugResult::explanation() const {
     case VerzugGround::kThirtyDays:
       return "in default from " + format_date(*start) + ": 30 days after due date " + due_text +
              " and receipt of the invoice " + receipt_text + " ended " + format_date(*thirty_day_end) +
-             " (§ 286 III BGB" + (thirty_day_end != add_days(std::max(due, receipt), 30) ? ", § 193 BGB" : "") + ")";
+             " (§ 286 III BGB" +
+             (thirty_day_end != add_days(std::max(due, receipt), 30) ? ", § 193 BGB" : "") + ")";
     case VerzugGround::kNone:
       break;
   }

@@ -34,11 +34,11 @@ struct VerzugInput {
 struct VerzugResult {
   std::optional<Date> start;  // first day in default (first interest day); empty: not in default
   VerzugGround ground = VerzugGround::kNone;
-  Date due;                   // Fälligkeit as given (or the receipt date when none was given)
-  Date due_shifted;           // after § 193
-  Date receipt;               // invoice receipt used
+  Date due;          // Fälligkeit as given (or the receipt date when none was given)
+  Date due_shifted;  // after § 193
+  Date receipt;      // invoice receipt used
   bool receipt_assumed = false;
-  std::optional<Date> thirty_day_end;  // last day of the 30-day period after § 193, if it applies
+  std::optional<Date> thirty_day_end;    // last day of the 30-day period after § 193, if it applies
   std::optional<Date> mahnung_received;  // the Mahnung that grounds default, if ground == kMahnung
 
   // One sentence naming the ground, the dates and the paragraphs.

@@ -50,7 +50,10 @@ BENCHMARK(BM_ClaimEngine)
     ->ArgNames({"items", "grouped"})
     ->Args({1'000, 1})
     ->Args({1'000'000, 1})
-    ->Args({1'000'000, 0})->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime()->UseRealTime();
+    ->Args({1'000'000, 0})
+    ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime();
 
 // The standard policy's shape (config/policies/standard.json), built in code.
 core::Policy standard_policy() {

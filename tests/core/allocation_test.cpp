@@ -23,11 +23,11 @@ TEST(Allocation367, TableOfPartialAndOverpayments) {
     std::int64_t to_costs, to_interest, to_principal, remainder;
   };
   const Case cases[] = {
-      {4250, 2500, 100000, 3000, 3000, 0, 0, 0},          // not even the costs
-      {4250, 2500, 100000, 5000, 4250, 750, 0, 0},        // costs and part of the interest
+      {4250, 2500, 100000, 3000, 3000, 0, 0, 0},                // not even the costs
+      {4250, 2500, 100000, 5000, 4250, 750, 0, 0},              // costs and part of the interest
       {4250, 2500, 100000, 200000, 4250, 2500, 100000, 93250},  // overpayment
-      {0, 0, 100000, 100000, 0, 0, 100000, 0},            // principal only
-      {0, 0, 0, 500, 0, 0, 0, 500},                       // nothing owed
+      {0, 0, 100000, 100000, 0, 0, 100000, 0},                  // principal only
+      {0, 0, 0, 500, 0, 0, 0, 500},                             // nothing owed
   };
   for (const auto& c : cases) {
     const auto a = allocate_367({eur(c.costs), eur(c.interest), eur(c.principal)}, eur(c.payment));
@@ -56,9 +56,9 @@ TEST(Allocation366, DueClaimsBeforeNotYetDue) {
 TEST(Allocation366, LessSecurityThenMoreBurdensomeThenOlder) {
   const DebtCandidate debts[] = {
       debt(10000, true, 0, make_date(2023, 1, 1), /*security=*/1),  // secured: last
-      debt(10000, true, 1262, make_date(2024, 5, 1)),              // business rate: first
-      debt(10000, true, 862, make_date(2024, 3, 1)),               // consumer rate, older
-      debt(10000, true, 862, make_date(2024, 4, 1)),               // consumer rate, younger
+      debt(10000, true, 1262, make_date(2024, 5, 1)),               // business rate: first
+      debt(10000, true, 862, make_date(2024, 3, 1)),                // consumer rate, older
+      debt(10000, true, 862, make_date(2024, 4, 1)),                // consumer rate, younger
   };
   const auto a = allocate_366(debts, eur(35000));
   ASSERT_EQ(a.shares.size(), 4u);

@@ -25,10 +25,9 @@ TEST(Calendar, ComputesGregorianEasterSunday) {
   // Checked against a published Easter table; 1818 and 2285 are the earliest possible date,
   // 2038 the latest.
   const Date cases[] = {
-      make_date(1818, 3, 22), make_date(1990, 4, 15), make_date(2000, 4, 23),
-      make_date(2008, 3, 23), make_date(2011, 4, 24), make_date(2017, 4, 16),
-      make_date(2019, 4, 21), make_date(2024, 3, 31), make_date(2025, 4, 20),
-      make_date(2038, 4, 25), make_date(2100, 3, 28), make_date(2285, 3, 22),
+      make_date(1818, 3, 22), make_date(1990, 4, 15), make_date(2000, 4, 23), make_date(2008, 3, 23),
+      make_date(2011, 4, 24), make_date(2017, 4, 16), make_date(2019, 4, 21), make_date(2024, 3, 31),
+      make_date(2025, 4, 20), make_date(2038, 4, 25), make_date(2100, 3, 28), make_date(2285, 3, 22),
   };
   for (const Date& expected : cases) {
     EXPECT_EQ(easter_sunday(year_of(expected)), expected) << format_date(expected);
@@ -356,8 +355,7 @@ TEST(Calendar, Section193MovesWeekendsAndHolidaysToTheNextBusinessDay) {
   for (const auto& c : cases) {
     const HolidayCalendar calendar(c.region);
     EXPECT_EQ(calendar.shift_193(c.date), c.expected) << describe(c.date, c.region);
-    EXPECT_EQ(calendar.next_business_day_on_or_after(c.date), c.expected)
-        << describe(c.date, c.region);
+    EXPECT_EQ(calendar.next_business_day_on_or_after(c.date), c.expected) << describe(c.date, c.region);
   }
 }
 
@@ -413,11 +411,10 @@ TEST(Calendar, AddsBusinessDaysSkippingWeekendsAndHolidays) {
 
 TEST(Calendar, ParsesRegionCodesIgnoringCase) {
   const std::pair<std::string_view, Region> cases[] = {
-      {"DE", kNational}, {"de", kNational}, {"DE-BY", kBY}, {"de-by", kBY}, {"De-By", kBY},
-      {"BY", kBY},       {"by", kBY},       {"bY", kBY},    {"DE-BW", kBW}, {"BE", kBE},
-      {"BB", kBB},       {"DE-HB", kHB},    {"HH", kHH},    {"he", kHE},    {"MV", kMV},
-      {"NI", kNI},       {"NW", kNW},       {"RP", kRP},    {"SL", kSL},    {"DE-SN", kSN},
-      {"st", kST},       {"SH", kSH},       {"DE-TH", kTH}, {"th", kTH},
+      {"DE", kNational}, {"de", kNational}, {"DE-BY", kBY}, {"de-by", kBY}, {"De-By", kBY}, {"BY", kBY},
+      {"by", kBY},       {"bY", kBY},       {"DE-BW", kBW}, {"BE", kBE},    {"BB", kBB},    {"DE-HB", kHB},
+      {"HH", kHH},       {"he", kHE},       {"MV", kMV},    {"NI", kNI},    {"NW", kNW},    {"RP", kRP},
+      {"SL", kSL},       {"DE-SN", kSN},    {"st", kST},    {"SH", kSH},    {"DE-TH", kTH}, {"th", kTH},
   };
   for (const auto& [code, region] : cases) {
     const Result<Region> parsed = parse_region(code);
@@ -427,13 +424,12 @@ TEST(Calendar, ParsesRegionCodesIgnoringCase) {
 }
 
 TEST(Calendar, RejectsUnknownRegionCodes) {
-  for (const std::string_view bad : {"", "D", "DE-", "-BY", "XX", "DE-XX", "DE-DE", "BY ", " BY",
-                                     "DEBY", "DE_BY", "AT-BY", "DE-BY-X", "Bayern", "NRW", "B"}) {
+  for (const std::string_view bad : {"", "D", "DE-", "-BY", "XX", "DE-XX", "DE-DE", "BY ", " BY", "DEBY",
+                                     "DE_BY", "AT-BY", "DE-BY-X", "Bayern", "NRW", "B"}) {
     const Result<Region> parsed = parse_region(bad);
     ASSERT_FALSE(parsed.ok()) << "\"" << bad << "\"";
     EXPECT_EQ(parsed.error().kind, ErrorKind::kInvalidInput);
-    EXPECT_NE(parsed.error().message.find(std::string(bad)), std::string::npos)
-        << parsed.error().message;
+    EXPECT_NE(parsed.error().message.find(std::string(bad)), std::string::npos) << parsed.error().message;
   }
 }
 

@@ -25,7 +25,8 @@ Debtor debtor(std::string id, DebtorKind kind) {
   return d;
 }
 
-OpenItem item(std::string id, std::string debtor_id, Date invoice, Date due, std::int64_t amount, bool agreed = true) {
+OpenItem item(std::string id, std::string debtor_id, Date invoice, Date due, std::int64_t amount,
+              bool agreed = true) {
   OpenItem i;
   i.id = std::move(id);
   i.number = "RE-" + i.id;
@@ -282,9 +283,12 @@ TEST_F(ClaimEngineTest, LongIdsThatShareTheirFirstEightBytesResolveToTheirOwnIte
   State s;
   s.debtors.push_back(debtor("DEBITOR-000001", DebtorKind::kBusiness));
   s.debtors.push_back(debtor("DEBITOR-000002", DebtorKind::kConsumer));
-  s.items.push_back(item("RECHNUNG-2024-0001", "DEBITOR-000001", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
-  s.items.push_back(item("RECHNUNG-2024-0002", "DEBITOR-000002", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
-  s.items.push_back(item("RECHNUNG", "DEBITOR-000001", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
+  s.items.push_back(
+      item("RECHNUNG-2024-0001", "DEBITOR-000001", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
+  s.items.push_back(
+      item("RECHNUNG-2024-0002", "DEBITOR-000002", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
+  s.items.push_back(
+      item("RECHNUNG", "DEBITOR-000001", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
   s.payments.push_back({"RECHNUNG-2024-0002", "", make_date(2024, 6, 10), eur(30000), ""});
   s.payments.push_back({"RECHNUNG", "", make_date(2024, 6, 10), eur(20000), ""});
   s.notices.push_back({"RECHNUNG-2024-0001", 0, make_date(2024, 6, 3), std::nullopt});
@@ -338,7 +342,8 @@ TEST_F(ClaimEngineTest, DesignatedPaymentLeavesTheOtherItemsUntouched) {
   EXPECT_EQ(first[0].to, make_date(2024, 6, 30));
   EXPECT_EQ(claims->claims[0].payments.count, 0u);
   ASSERT_EQ(claims->claims[1].payments.count, 1u);
-  EXPECT_EQ(claims->payments_of(claims->claims[1])[0].to_costs + claims->payments_of(claims->claims[1])[0].to_interest +
+  EXPECT_EQ(claims->payments_of(claims->claims[1])[0].to_costs +
+                claims->payments_of(claims->claims[1])[0].to_interest +
                 claims->payments_of(claims->claims[1])[0].to_principal,
             eur(40000));
   // More than item 2 owes: the rest goes to item 1 (§ 366 II), which is brought up to date.
@@ -371,7 +376,8 @@ TEST_F(ClaimEngineTest, ComputeIntoReusesTheSetAndGivesTheSameAsAFreshComputatio
   big.debtors.push_back(debtor("D1", DebtorKind::kBusiness));
   big.debtors.push_back(debtor("D2", DebtorKind::kConsumer));
   for (int i = 0; i < 6; ++i) {
-    big.items.push_back(item(std::to_string(i), i % 2 ? "D2" : "D1", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
+    big.items.push_back(
+        item(std::to_string(i), i % 2 ? "D2" : "D1", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
   }
   big.items[2].open_amount = eur(1000);  // a warning
   big.payments.push_back({"1", "", make_date(2024, 6, 10), eur(30000), ""});

@@ -10,7 +10,8 @@ TEST(Date, ParsesStrictIso) {
   auto d = parse_date("2024-02-29");
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(*d, make_date(2024, 2, 29));
-  for (std::string_view bad : {"2023-02-29", "2024-13-01", "2024-1-01", "24-01-01", "2024/01/01", "", "2024-01-32", "abcd-ef-gh"}) {
+  for (std::string_view bad :
+       {"2023-02-29", "2024-13-01", "2024-1-01", "24-01-01", "2024/01/01", "", "2024-01-32", "abcd-ef-gh"}) {
     EXPECT_FALSE(parse_date(bad).ok()) << bad;
   }
 }

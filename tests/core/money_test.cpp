@@ -19,9 +19,15 @@ struct ParseCase {
 
 TEST(Money, ParsesPlainNotation) {
   const ParseCase cases[] = {
-      {"1234.56", "EUR", 123456}, {"-0.50", "EUR", -50},  {"12", "EUR", 1200},
-      {"12.5", "EUR", 1250},      {"+3.07", "EUR", 307},  {"0", "EUR", 0},
-      {"1500", "JPY", 1500},      {"1.234", "KWD", 1234}, {"92233720368547758.07", "EUR", std::numeric_limits<std::int64_t>::max()},
+      {"1234.56", "EUR", 123456},
+      {"-0.50", "EUR", -50},
+      {"12", "EUR", 1200},
+      {"12.5", "EUR", 1250},
+      {"+3.07", "EUR", 307},
+      {"0", "EUR", 0},
+      {"1500", "JPY", 1500},
+      {"1.234", "KWD", 1234},
+      {"92233720368547758.07", "EUR", std::numeric_limits<std::int64_t>::max()},
   };
   for (const auto& c : cases) {
     auto m = Money::parse(c.text, currency(c.code));
@@ -33,7 +39,7 @@ TEST(Money, ParsesPlainNotation) {
 
 TEST(Money, ParsesGermanNotation) {
   const ParseCase cases[] = {
-      {"1.234,56", "EUR", 123456}, {"-0,50", "EUR", -50},         {"1234,5", "EUR", 123450},
+      {"1.234,56", "EUR", 123456}, {"-0,50", "EUR", -50},           {"1234,5", "EUR", 123450},
       {"12", "EUR", 1200},         {"1.000.000", "EUR", 100000000}, {"0,07", "EUR", 7},
   };
   for (const auto& c : cases) {
@@ -44,7 +50,8 @@ TEST(Money, ParsesGermanNotation) {
 }
 
 TEST(Money, RejectsMalformedAmounts) {
-  for (std::string_view bad : {"", "-", "1.2.3", "12.345", "abc", "1,5", ".5", "5.", "1e3", " 1", "92233720368547758.08"}) {
+  for (std::string_view bad :
+       {"", "-", "1.2.3", "12.345", "abc", "1,5", ".5", "5.", "1e3", " 1", "92233720368547758.08"}) {
     EXPECT_FALSE(Money::parse(bad).ok()) << bad;
   }
   for (std::string_view bad : {"1.23,4", "12.34,5", ",5", "1,234", "1..000", ".100,00", "1.0000,00"}) {
@@ -100,10 +107,10 @@ TEST(Money, RoundsWithNamedModes) {
     std::int64_t expected;
   };
   const Case cases[] = {
-      {5, 2, Rounding::kHalfUp, 3},    {-5, 2, Rounding::kHalfUp, -3},   {7, 3, Rounding::kHalfUp, 2},
-      {5, 2, Rounding::kHalfEven, 2},  {7, 2, Rounding::kHalfEven, 4},   {-5, 2, Rounding::kHalfEven, -2},
-      {9, 4, Rounding::kDown, 2},      {-9, 4, Rounding::kDown, -2},     {9, 4, Rounding::kUp, 3},
-      {-9, 4, Rounding::kUp, -3},      {8, 4, Rounding::kUp, 2},         {1, -2, Rounding::kHalfUp, -1},
+      {5, 2, Rounding::kHalfUp, 3},   {-5, 2, Rounding::kHalfUp, -3}, {7, 3, Rounding::kHalfUp, 2},
+      {5, 2, Rounding::kHalfEven, 2}, {7, 2, Rounding::kHalfEven, 4}, {-5, 2, Rounding::kHalfEven, -2},
+      {9, 4, Rounding::kDown, 2},     {-9, 4, Rounding::kDown, -2},   {9, 4, Rounding::kUp, 3},
+      {-9, 4, Rounding::kUp, -3},     {8, 4, Rounding::kUp, 2},       {1, -2, Rounding::kHalfUp, -1},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(round_fraction(c.num, c.den, c.mode), c.expected)

@@ -409,7 +409,8 @@ TEST(ProposalProperty, NeverAFeeOnVerzugCreatingNoticeNeverASecondFlatFeeNeverAL
         }
         // Apply the notice: it becomes history for the next run.
         for (const NoticeItem& item : n.items) {
-          if (item.escalated) state.notices.push_back({state.items[item.item_index].id, item.level, as_of, std::nullopt});
+          if (item.escalated)
+            state.notices.push_back({state.items[item.item_index].id, item.level, as_of, std::nullopt});
         }
         for (const ProposedCharge& c : n.charges) {
           state.charges.push_back({state.items[c.item_index].id, c.kind, c.level, c.amount, as_of});
@@ -461,11 +462,12 @@ std::string describe(const Proposal& p) {
     }
     for (std::size_t i : n.not_yet_due) out << " not yet due " << i << "\n";
     for (const ProposedCharge& c : n.charges) {
-      out << " charge " << to_string(c.kind) << " " << c.item_index << " " << c.level << " " << c.amount << " "
-          << c.explanation << "\n";
+      out << " charge " << to_string(c.kind) << " " << c.item_index << " " << c.level << " " << c.amount
+          << " " << c.explanation << "\n";
     }
   }
-  for (const Skipped& s : p.skipped) out << "skipped " << s.item_index << " " << to_string(s.reason) << " " << s.detail << "\n";
+  for (const Skipped& s : p.skipped)
+    out << "skipped " << s.item_index << " " << to_string(s.reason) << " " << s.detail << "\n";
   for (const FinalActionProposal& f : p.final_actions) {
     out << "final " << f.debtor_index << " " << to_string(f.action) << " " << f.total << " " << f.explanation;
     for (std::size_t i : f.items) out << " " << i;
@@ -518,7 +520,8 @@ TEST(ProposalEngine, ReusedAcrossStatesGivesWhatProposeGives) {
       ASSERT_EQ(describe(reused), describe(*fresh)) << "seed " << seed << " run " << run;
       for (const Notice& n : fresh->notices) {
         for (const NoticeItem& item : n.items) {
-          if (item.escalated) state.notices.push_back({state.items[item.item_index].id, item.level, as_of, std::nullopt});
+          if (item.escalated)
+            state.notices.push_back({state.items[item.item_index].id, item.level, as_of, std::nullopt});
         }
         for (const ProposedCharge& c : n.charges) {
           state.charges.push_back({state.items[c.item_index].id, c.kind, c.level, c.amount, as_of});

@@ -45,12 +45,15 @@ class OfficeConfigTest : public ::testing::Test {
   // One tenant object; `extra` is spliced in before the closing brace, `replace` swaps a member.
   static std::string tenant(const std::string& id, const std::string& extra = "") {
     return R"({
-      "id": ")" + id + R"(", "name": "Tenant )" + id + R"(",
+      "id": ")" +
+           id + R"(", "name": "Tenant )" + id + R"(",
       "creditor": {"name": "Muster GmbH", "iban": "DE89 3704 0044 0532 0130 00",
                    "address": {"street": "Weg 1", "zip": "10115", "city": "Berlin"}},
       "adapter": "jsonfile", "settings": {"inbox": "in", "outbox": "out"},
-      "policy": ")" + policy_path() + R"(",
-      "schedule": "daily 06:00",)" + extra + "}";
+      "policy": ")" +
+           policy_path() + R"(",
+      "schedule": "daily 06:00",)" +
+           extra + "}";
   }
 
   std::string dir_;
@@ -60,7 +63,8 @@ TEST_F(OfficeConfigTest, LoadsInlineTenantsWithDefaults) {
   const auto path = write("office.json", "// office\n{\"tenants\": [" + tenant("acme") + ", " +
                                              tenant("beta", R"("approval": "auto", "time_zone": "UTC",
         "letters": {"language": "en", "channel": "email", "templates": "tpl"},
-        "accounts": {"fee_revenue": "2700", "interest_revenue": "2650"},)") + ",],}");
+        "accounts": {"fee_revenue": "2700", "interest_revenue": "2650"},)") +
+                                             ",],}");
   auto config = load_office_config(path);
   ASSERT_TRUE(config) << config.error().to_string();
   ASSERT_EQ(config->tenants.size(), 2U);
@@ -88,7 +92,8 @@ TEST_F(OfficeConfigTest, IncludesTenantsDirSortedByName) {
   write("tenants.d/zeta.json", tenant("zeta"));
   write("tenants.d/alpha.json", tenant("alpha"));
   write("tenants.d/notes.txt", "not a tenant");
-  const auto path = write("office.json", R"({"tenants_dir": "tenants.d", "tenants": [)" + tenant("inline") + "]}");
+  const auto path =
+      write("office.json", R"({"tenants_dir": "tenants.d", "tenants": [)" + tenant("inline") + "]}");
   auto config = load_office_config(path);
   ASSERT_TRUE(config) << config.error().to_string();
   ASSERT_EQ(config->tenants.size(), 3U);
@@ -130,27 +135,35 @@ TEST_F(OfficeConfigTest, EveryErrorNamesFileAndFieldPath) {
   const std::vector<BadCase> cases = {
       {"unknown field", R"("credential": "env:X",)", "tenants[1].credential", "unknown field"},
       {"bad id", R"("id": "a b",)", "tenants[1].id", "invalid tenant id"},
-      {"bad iban", R"("creditor": {"name": "C", "iban": "DE00 3704 0044 0532 0130 00", "address": {"street": "S", "zip": "1", "city": "B"}},)",
+      {"bad iban",
+       R"("creditor": {"name": "C", "iban": "DE00 3704 0044 0532 0130 00", "address": {"street": "S", "zip": "1", "city": "B"}},)",
        "tenants[1].creditor.iban", "not a valid IBAN"},
       {"missing iban", R"("creditor": {"name": "C", "address": {"street": "S", "zip": "1", "city": "B"}},)",
        "tenants[1].creditor.iban", "missing field"},
-      {"missing city", R"("creditor": {"name": "C", "iban": "DE89370400440532013000", "address": {"street": "S", "zip": "1"}},)",
+      {"missing city",
+       R"("creditor": {"name": "C", "iban": "DE89370400440532013000", "address": {"street": "S", "zip": "1"}},)",
        "tenants[1].creditor.address.city", "missing field"},
-      {"bad country", R"("creditor": {"name": "C", "iban": "DE89370400440532013000", "address": {"street": "S", "zip": "1", "city": "B", "country": "Germany"}},)",
+      {"bad country",
+       R"("creditor": {"name": "C", "iban": "DE89370400440532013000", "address": {"street": "S", "zip": "1", "city": "B", "country": "Germany"}},)",
        "tenants[1].creditor.address.country", "ISO 3166-1"},
       {"unknown adapter", R"("adapter": "sap",)", "tenants[1].adapter", "unknown adapter \"sap\""},
-      {"jsonfile without outbox", R"("settings": {"inbox": "in"},)", "tenants[1].settings.outbox", "missing field"},
-      {"inline secret", R"("credentials": "hunter2-abc",)", "tenants[1].credentials", "not a credentials reference"},
+      {"jsonfile without outbox", R"("settings": {"inbox": "in"},)", "tenants[1].settings.outbox",
+       "missing field"},
+      {"inline secret", R"("credentials": "hunter2-abc",)", "tenants[1].credentials",
+       "not a credentials reference"},
       {"env without name", R"("credentials": "env:",)", "tenants[1].credentials", "variable name"},
       {"missing policy file", R"("policy": "nope.json",)", "tenants[1].policy", "cannot open"},
       {"bad schedule", R"("schedule": "hourly",)", "tenants[1].schedule", "expected \"daily HH:MM\""},
       {"bad time", R"("schedule": "daily 25:00",)", "tenants[1].schedule", "got \"daily 25:00\""},
-      {"interval too long", R"("schedule": "every 48h",)", "tenants[1].schedule", "between 1 minute and 24 hours"},
+      {"interval too long", R"("schedule": "every 48h",)", "tenants[1].schedule",
+       "between 1 minute and 24 hours"},
       {"bad time zone", R"("time_zone": "Berlin Time",)", "tenants[1].time_zone", "time zone"},
       {"bad approval", R"("approval": "sometimes",)", "tenants[1].approval", "unknown approval mode"},
-      {"bad language", R"("letters": {"language": "fr"},)", "tenants[1].letters.language", "unknown language"},
+      {"bad language", R"("letters": {"language": "fr"},)", "tenants[1].letters.language",
+       "unknown language"},
       {"bad channel", R"("letters": {"channel": "fax"},)", "tenants[1].letters.channel", "fax"},
-      {"bad account", R"("accounts": {"fee_revenue": "84-00"},)", "tenants[1].accounts.fee_revenue", "digits"},
+      {"bad account", R"("accounts": {"fee_revenue": "84-00"},)", "tenants[1].accounts.fee_revenue",
+       "digits"},
       {"duplicate id", R"("id": "first",)", "tenants[1].id", "duplicate tenant id \"first\""},
   };
   for (const auto& c : cases) {
@@ -195,7 +208,8 @@ TEST_F(OfficeConfigTest, IncludedFileErrorsNameThatFile) {
   const auto included = write("tenants.d/b.json", bad);
   write("tenants.d/c.json", "{ broken");
   write("tenants.d/d.json", tenant("first"));
-  const auto path = write("office.json", R"({"tenants_dir": "tenants.d", "tenants": [)" + tenant("first") + "]}");
+  const auto path =
+      write("office.json", R"({"tenants_dir": "tenants.d", "tenants": [)" + tenant("first") + "]}");
   const auto check = check_office_config(path, false);
   ASSERT_EQ(check.problems.size(), 3U);
   EXPECT_EQ(check.problems[0].context, included + ", credentials");
@@ -206,11 +220,13 @@ TEST_F(OfficeConfigTest, IncludedFileErrorsNameThatFile) {
 }
 
 TEST_F(OfficeConfigTest, MissingTenantsDirAndNoTenantsAreErrors) {
-  EXPECT_EQ(check_office_config(write("a.json", R"({"tenants_dir": "nowhere"})"), false).problems.at(0).context,
-            dir_ + "/a.json, tenants_dir");
+  EXPECT_EQ(
+      check_office_config(write("a.json", R"({"tenants_dir": "nowhere"})"), false).problems.at(0).context,
+      dir_ + "/a.json, tenants_dir");
   EXPECT_NE(check_office_config(write("b.json", "{}"), false).problems.at(0).message.find("no tenants"),
             std::string::npos);
-  EXPECT_EQ(check_office_config(dir_ + "/missing.json", false).problems.at(0).kind, core::ErrorKind::kBadConfig);
+  EXPECT_EQ(check_office_config(dir_ + "/missing.json", false).problems.at(0).kind,
+            core::ErrorKind::kBadConfig);
 }
 
 TEST_F(OfficeConfigTest, ResolvesEnvAndFileReferences) {
@@ -241,8 +257,8 @@ TEST_F(OfficeConfigTest, SecretsFileReadableByOthersIsRefused) {
     unsigned mode;
     bool accepted;
   };
-  for (const auto& c : {ModeCase{0600, true}, ModeCase{0400, true}, ModeCase{0644, false}, ModeCase{0640, false},
-                        ModeCase{0604, false}, ModeCase{0620, false}}) {
+  for (const auto& c : {ModeCase{0600, true}, ModeCase{0400, true}, ModeCase{0644, false},
+                        ModeCase{0640, false}, ModeCase{0604, false}, ModeCase{0620, false}}) {
     const auto file = write("secret.key", kSecret, fs::perms(c.mode));
     auto secret = resolve_secret(*parse_credentials_ref("file:" + file, dir_));
     EXPECT_EQ(secret.ok(), c.accepted) << std::oct << c.mode;
@@ -265,7 +281,8 @@ TEST_F(OfficeConfigTest, NoProblemEverContainsTheSecret) {
   open_file.insert(1, R"("credentials": "file:open.key",)");
   std::string env_ok = tenant("c");
   env_ok.insert(1, R"("credentials": "env:MW_TEST_SECRET", "approval": "bad",)");
-  const auto path = write("office.json", "{\"tenants\": [" + inline_secret + "," + open_file + "," + env_ok + "]}");
+  const auto path =
+      write("office.json", "{\"tenants\": [" + inline_secret + "," + open_file + "," + env_ok + "]}");
   const auto check = check_office_config(path, true);
   ASSERT_EQ(check.problems.size(), 3U);
   for (const auto& e : check.problems) {
@@ -334,7 +351,8 @@ TEST_F(OfficeConfigTest, SkeletonIsAValidConfiguration) {
 
 TEST(OfficeExample, ShippedExampleIsValidApartFromItsSecrets) {
   const char* src = std::getenv("MAHNWERK_SOURCE_DIR");
-  const auto check = check_office_config(std::string(src != nullptr ? src : ".") + "/config/office.example.json", false);
+  const auto check =
+      check_office_config(std::string(src != nullptr ? src : ".") + "/config/office.example.json", false);
   ASSERT_TRUE(check.ok()) << check.problems.front().to_string();
   EXPECT_EQ(check.config.tenants.size(), 2U);
 }

@@ -216,8 +216,8 @@ TEST(StateJsonStreaming, RefusesShapesTheFormatDoesNotHave) {
       {R"({"items": 5})", "S.json, items", "expected an array"},
       {R"({"items": [5]})", "S.json, items[0]", "expected an object"},
       {R"(5)", "S.json", "top"},
-      {"{\"debtors\": [\n  {\"id\": \"D\", \"kind\": \"business\"},\n  {\"id\": }\n]}", "S.json, line 3, column 10",
-       "malformed JSON"},
+      {"{\"debtors\": [\n  {\"id\": \"D\", \"kind\": \"business\"},\n  {\"id\": }\n]}",
+       "S.json, line 3, column 10", "malformed JSON"},
   };
   for (const auto& c : cases) {
     auto state = parse_state(c.json, "S.json");

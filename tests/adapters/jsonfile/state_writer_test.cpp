@@ -60,7 +60,8 @@ TEST(StateWriter, KeepsEveryField) {
   i.block_until = core::make_date(2025, 3, 1);
   i.source_version = "7";
   s.items.push_back(i);
-  s.payments.push_back({"I1", "", core::make_date(2025, 2, 10), core::Money(50000, i.amount.currency()), "ref"});
+  s.payments.push_back(
+      {"I1", "", core::make_date(2025, 2, 10), core::Money(50000, i.amount.currency()), "ref"});
   s.notices.push_back({"I1", 1, core::make_date(2025, 2, 15), core::make_date(2025, 2, 18)});
   s.charges.push_back({"I1", core::ChargeKind::kFlatFee, 1, core::Money(4000, core::Currency::eur()),
                        core::make_date(2025, 2, 15)});
