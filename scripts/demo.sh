@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-deps.sh
+scripts/install-deps.sh  # apt-get update, then apt-get install -y of every package the build needs
 
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" --target mahnwerk

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-deps.sh
+scripts/install-deps.sh  # apt-get update, then apt-get install -y of every package the build needs
 
 jobs=$(nproc)
 for preset in ci asan; do
