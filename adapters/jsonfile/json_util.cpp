@@ -3,6 +3,7 @@
 
 #include <rapidjson/error/en.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -189,6 +190,27 @@ Result<const rapidjson::Value*> Fields::array(const char* name, bool required) c
   }
   if (!v->IsArray()) return error(name, "expected an array");
   return v;
+}
+
+std::vector<core::Error> member_problems(const rapidjson::Value& object, const Fields& f,
+                                         std::initializer_list<std::string_view> known, bool refuse_repeats) {
+  std::vector<core::Error> problems;
+  std::vector<std::string_view> seen;
+  for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
+    const std::string name(it->name.GetString(), it->name.GetStringLength());
+    const auto match = std::find(known.begin(), known.end(), std::string_view(name));
+    if (match == known.end()) {
+      std::string expected;
+      for (const auto k : known) expected += (expected.empty() ? "" : ", ") + std::string(k);
+      problems.push_back(f.error(name.c_str(), "unknown field (expected one of: " + expected + ")"));
+      continue;
+    }
+    if (refuse_repeats && std::find(seen.begin(), seen.end(), *match) != seen.end()) {
+      problems.push_back(f.error(name.c_str(), "field given twice"));
+    }
+    seen.push_back(*match);
+  }
+  return problems;
 }
 
 }  // namespace mahnwerk::jsonfile

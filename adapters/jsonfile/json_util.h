@@ -5,9 +5,11 @@
 
 #include <rapidjson/document.h>
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "connector/core/date.h"
 #include "connector/core/money.h"
@@ -70,5 +72,11 @@ class Fields {
   std::string path_;
   core::ErrorKind error_kind_;
 };
+
+// The members of `object` that are not among `known` ("unknown field (expected one of: ...)")
+// and, with refuse_repeats, those given twice ("field given twice"), in member order, each
+// named by `f`. Strict readers use it so a misspelt key never passes silently as "absent".
+std::vector<core::Error> member_problems(const rapidjson::Value& object, const Fields& f,
+                                         std::initializer_list<std::string_view> known, bool refuse_repeats);
 
 }  // namespace mahnwerk::jsonfile

@@ -59,12 +59,6 @@ class Problems {
   std::string file_;
 };
 
-std::string join(std::initializer_list<std::string_view> names) {
-  std::string out;
-  for (const auto n : names) out += (out.empty() ? "" : ", ") + std::string(n);
-  return out;
-}
-
 // Every member must be one of `known`: a misspelt "credential" must not read as "absent".
 // Returns false if the value is not an object at all.
 bool check_members(const rapidjson::Value& v, const Fields& f, std::initializer_list<std::string_view> known,
@@ -73,12 +67,8 @@ bool check_members(const rapidjson::Value& v, const Fields& f, std::initializer_
     p.add(s.error());
     return false;
   }
-  for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
-    const std::string name(it->name.GetString(), it->name.GetStringLength());
-    if (std::ranges::find(known, std::string_view(name)) == known.end()) {
-      p.add(f.error(name.c_str(), "unknown field (expected one of: " + join(known) + ")"));
-    }
-  }
+  // Repeated keys: the first wins here (RapidJSON's FindMember), unlike the policy reader.
+  for (auto& problem : member_problems(v, f, known, /*refuse_repeats=*/false)) p.add(std::move(problem));
   return true;
 }
 

@@ -23,18 +23,8 @@ constexpr int kMaxDays = 3650;
 // lists the members it accepts, each at most once.
 Status check_members(const rapidjson::Value& object, const Fields& f,
                      std::initializer_list<std::string_view> known) {
-  std::vector<std::string_view> seen;
-  for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
-    const std::string name(it->name.GetString(), it->name.GetStringLength());
-    const auto match = std::ranges::find(known, std::string_view(name));
-    if (match == known.end()) {
-      std::string expected;
-      for (const auto k : known) expected += (expected.empty() ? "" : ", ") + std::string(k);
-      return f.error(name.c_str(), "unknown field (expected one of: " + expected + ")");
-    }
-    if (std::ranges::find(seen, *match) != seen.end()) return f.error(name.c_str(), "field given twice");
-    seen.push_back(*match);
-  }
+  auto problems = member_problems(object, f, known, /*refuse_repeats=*/true);
+  if (!problems.empty()) return problems.front();
   return core::Ok{};
 }
 
