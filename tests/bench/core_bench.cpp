@@ -10,6 +10,7 @@
 #include <string>
 
 #include "adapters/jsonfile/basiszins_json.h"
+#include "adapters/jsonfile/policy_json.h"
 #include "connector/core/claim.h"
 #include "connector/core/proposal.h"
 #include "tests/bench/state_generator.h"
@@ -55,42 +56,19 @@ BENCHMARK(BM_ClaimEngine)
     ->MeasureProcessCPUTime()
     ->UseRealTime();
 
-// The standard policy's shape (config/policies/standard.json), built in code.
-core::Policy standard_policy() {
-  const core::Money cost(76, core::Currency::eur());
-  core::Policy p;
-  p.name = "Standard";
-  core::Level reminder;
-  reminder.name = "Zahlungserinnerung";
-  reminder.days_after_due = 7;
-  reminder.template_name = "reminder";
-  core::Level first;
-  first.name = "1. Mahnung";
-  first.days_after_previous = 14;
-  first.fee.fixed = cost;
-  first.flat_fee_b2b = true;
-  first.interest = true;
-  first.template_name = "mahnung";
-  core::Level last = first;
-  last.name = "letzte Mahnung";
-  last.flat_fee_b2b = false;
-  last.template_name = "final_notice";
-  last.announces_court = true;
-  p.levels = {reminder, first, last};
-  p.min_amount = core::Money(500, core::Currency::eur());
-  p.final_action = core::FinalAction::kMahnbescheid;
-  p.material_cost_letter = cost;
-  return p;
-}
-
 void BM_Propose(benchmark::State& bench) {
   auto table = jsonfile::load_basiszins(MAHNWERK_SOURCE_DIR "/config/basiszins.json");
   if (!table) {
     bench.SkipWithError(table.error().to_string().c_str());
     return;
   }
+  auto loaded = jsonfile::load_policy(MAHNWERK_SOURCE_DIR "/config/policies/standard.json");
+  if (!loaded) {
+    bench.SkipWithError(loaded.error().to_string().c_str());
+    return;
+  }
+  const core::Policy& policy = *loaded;
   const core::HolidayCalendar calendar(core::Region::kNational);
-  const core::Policy policy = standard_policy();
   const int items = static_cast<int>(bench.range(0));
   const core::State state = bench::make_state(items, items / 10, bench.range(1) != 0);
   const core::Date as_of = core::make_date(2025, 6, 30);
