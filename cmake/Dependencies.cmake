@@ -10,6 +10,8 @@ target_compile_definitions(mahnwerk_rapidjson INTERFACE RAPIDJSON_NOMEMBERITERAT
 
 find_package(SQLite3 REQUIRED)
 find_package(OpenSSL 3 REQUIRED)
+# DATEV XML (LedgerImport, document.xml); amounts are read as text (as_string), never as numbers.
+find_package(pugixml 1.13 CONFIG REQUIRED)
 
 if(BUILD_TESTING)
   find_package(GTest 1.12 CONFIG REQUIRED)
