@@ -12,6 +12,8 @@ find_package(SQLite3 REQUIRED)
 find_package(OpenSSL 3 REQUIRED)
 # DATEV XML (LedgerImport, document.xml); amounts are read as text (as_string), never as numbers.
 find_package(pugixml 1.13 CONFIG REQUIRED)
+# Time zones for the scheduler (GCC 12 has no std::chrono tzdb); reads /usr/share/zoneinfo.
+find_package(date 3 CONFIG REQUIRED COMPONENTS date-tz)
 
 if(BUILD_TESTING)
   find_package(GTest 1.12 CONFIG REQUIRED)

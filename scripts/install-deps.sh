@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libssl-dev rapidjson-dev libpugixml-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev libpq-dev libcli11-dev
+  libhowardhinnant-date-dev tzdata
   time
 )
 
