@@ -193,8 +193,40 @@ CREATE TABLE leases (
 );
 )sql";
 
+// Version 2: pending proposals (approval mode "manual") and per-tenant run records. A partial
+// unique index keeps at most one pending proposal per tenant whatever the code does.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE proposals (
+  id           INTEGER PRIMARY KEY,
+  tenant       TEXT NOT NULL REFERENCES tenants(id),
+  created_at   INTEGER NOT NULL,  -- seconds since 1970-01-01 UTC
+  as_of        TEXT NOT NULL,
+  status       TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'superseded')),
+  body         TEXT NOT NULL,
+  input_digest TEXT NOT NULL CHECK (input_digest <> ''),
+  decided_by   TEXT NOT NULL,
+  decided_at   INTEGER,
+  reason       TEXT NOT NULL
+);
+CREATE INDEX proposals_by_tenant ON proposals (tenant, status, id);
+CREATE UNIQUE INDEX proposals_one_pending ON proposals (tenant) WHERE status = 'pending';
+
+CREATE TABLE tenant_runs (
+  tenant            TEXT PRIMARY KEY NOT NULL REFERENCES tenants(id),
+  last_pull_at      INTEGER,
+  last_pull_ok      INTEGER CHECK (last_pull_ok IN (0, 1)),
+  last_pull_message TEXT NOT NULL DEFAULT '',
+  last_ok_pull_at   INTEGER,
+  last_ok_pull_message TEXT NOT NULL DEFAULT '',
+  last_run_at       INTEGER,
+  last_run_outcome  TEXT NOT NULL DEFAULT '',
+  last_run_message  TEXT NOT NULL DEFAULT ''
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "tenants, records, history, plans, outbox, audit trail, cursors, leases", kSchemaV1},
+    {2, "pending proposals and per-tenant run records", kSchemaV2},
 };
 
 core::Result<std::int64_t> pragma_integer(Database& db, const char* sql) {

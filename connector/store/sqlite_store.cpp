@@ -297,6 +297,69 @@ INSERT INTO leases (tenant, owner, expires_at) VALUES (?1, ?2, ?3)
 ON CONFLICT (tenant) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at)sql";
 constexpr const char* kDeleteLease = "DELETE FROM leases WHERE tenant = ?1 AND owner = ?2";
 
+constexpr const char* kSupersedeProposals = R"sql(
+UPDATE proposals SET status = 'superseded', decided_by = 'sync', decided_at = ?2, reason = ?3
+WHERE tenant = ?1 AND status = 'pending')sql";
+constexpr const char* kInsertProposal = R"sql(
+INSERT INTO proposals (tenant, created_at, as_of, status, body, input_digest, decided_by, decided_at, reason)
+VALUES (?1, ?2, ?3, 'pending', ?4, ?5, '', NULL, ''))sql";
+constexpr const char* kSelectProposal = R"sql(
+SELECT id, tenant, created_at, as_of, status, body, input_digest, decided_by, decided_at, reason
+FROM proposals WHERE id = ?1)sql";
+constexpr const char* kSelectProposals = R"sql(
+SELECT id, tenant, created_at, as_of, status, body, input_digest, decided_by, decided_at, reason
+FROM proposals WHERE tenant = ?1 AND (?2 IS NULL OR status = ?2) ORDER BY id DESC)sql";
+constexpr const char* kDecideProposal = R"sql(
+UPDATE proposals SET status = ?2, decided_by = ?3, decided_at = ?4, reason = ?5
+WHERE id = ?1 AND status = 'pending')sql";
+constexpr const char* kCountProposals = "SELECT count(*) FROM proposals WHERE tenant = ?1 AND status = ?2";
+constexpr const char* kCountOutbox = "SELECT count(*) FROM outbox WHERE tenant = ?1 AND state = ?2";
+
+// The first row of a tenant's run record is created by whichever of pull or run comes first.
+constexpr const char* kRecordPull = R"sql(
+INSERT INTO tenant_runs (tenant, last_pull_at, last_pull_ok, last_pull_message, last_ok_pull_at,
+                         last_ok_pull_message)
+VALUES (?1, ?2, ?3, ?4, CASE WHEN ?3 = 1 THEN ?2 END, CASE WHEN ?3 = 1 THEN ?4 ELSE '' END)
+ON CONFLICT (tenant) DO UPDATE SET
+  last_pull_at = excluded.last_pull_at, last_pull_ok = excluded.last_pull_ok,
+  last_pull_message = excluded.last_pull_message,
+  last_ok_pull_at = CASE WHEN excluded.last_pull_ok = 1 THEN excluded.last_pull_at ELSE last_ok_pull_at END,
+  last_ok_pull_message = CASE WHEN excluded.last_pull_ok = 1 THEN excluded.last_pull_message
+                              ELSE last_ok_pull_message END)sql";
+constexpr const char* kRecordRun = R"sql(
+INSERT INTO tenant_runs (tenant, last_run_at, last_run_outcome, last_run_message) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (tenant) DO UPDATE SET
+  last_run_at = excluded.last_run_at, last_run_outcome = excluded.last_run_outcome,
+  last_run_message = excluded.last_run_message)sql";
+constexpr const char* kSelectRuns = R"sql(
+SELECT last_pull_at, last_pull_ok, last_pull_message, last_ok_pull_at, last_ok_pull_message, last_run_at,
+       last_run_outcome, last_run_message
+FROM tenant_runs WHERE tenant = ?1)sql";
+
+std::int64_t epoch_seconds(std::chrono::sys_seconds time) { return time.time_since_epoch().count(); }
+std::chrono::sys_seconds from_epoch(std::int64_t seconds) {
+  return std::chrono::sys_seconds{std::chrono::seconds{seconds}};
+}
+
+constexpr sync::ProposalStatus kProposalStatuses[] = {
+    sync::ProposalStatus::kPending, sync::ProposalStatus::kApproved, sync::ProposalStatus::kRejected,
+    sync::ProposalStatus::kSuperseded};
+
+sync::StoredProposal read_proposal(RowReader& r, const Statement& s) {
+  sync::StoredProposal p;
+  p.id = s.integer(0);
+  p.tenant = r.text(1);
+  p.created_at = from_epoch(s.integer(2));
+  p.as_of = r.date(3);
+  p.status = r.enumeration(4, kProposalStatuses);
+  p.body = r.text(5);
+  p.input_digest = r.text(6);
+  p.decided_by = r.text(7);
+  if (!s.is_null(8)) p.decided_at = from_epoch(s.integer(8));
+  p.reason = r.text(9);
+  return p;
+}
+
 // SQLite reads a negative LIMIT as "no limit".
 std::int64_t sql_limit(std::size_t limit) { return limit == 0 ? -1 : static_cast<std::int64_t>(limit); }
 
@@ -733,6 +796,147 @@ class SqliteTransaction final : public sync::Transaction {
     return core::Ok{};
   }
 
+  // --- proposals
+
+  Result<sync::StoredProposal> insert_proposal(const sync::StoredProposal& p) override {
+    if (auto s = write_for(p.tenant); !s) return s.error();
+    const std::string where = db().path() + ", tenant " + quoted(p.tenant) + ", proposal";
+    if (auto s = sync::check_json(p.body, "proposal body"); !s)
+      return Error{ErrorKind::kInvalidInput, s.error().message, where};
+    if (p.input_digest.empty())
+      return Error{ErrorKind::kInvalidInput, "proposal without input digest", where};
+    // Supersede first: the partial unique index allows one pending proposal per tenant.
+    {
+      auto st = prepare(kSupersedeProposals);
+      if (!st) return st.error();
+      StatementScope scope(**st);
+      scope->bind(1, p.tenant).bind(2, epoch_seconds(p.created_at)).bind(3, "superseded by a newer proposal");
+      if (auto s = scope->run(); !s) return at(s.error(), "tenant " + quoted(p.tenant) + ", proposals");
+    }
+    {
+      auto st = prepare(kInsertProposal);
+      if (!st) return st.error();
+      StatementScope scope(**st);
+      scope->bind(1, p.tenant).bind(2, epoch_seconds(p.created_at)).bind(3, core::format_date(p.as_of));
+      scope->bind(4, p.body).bind(5, p.input_digest);
+      if (auto s = scope->run(); !s) return at(s.error(), "tenant " + quoted(p.tenant) + ", proposal");
+    }
+    return get_proposal(sqlite3_last_insert_rowid(db().handle()));
+  }
+
+  Result<sync::StoredProposal> get_proposal(std::int64_t id) override {
+    if (auto s = usable(); !s) return s.error();
+    auto st = prepare(kSelectProposal);
+    if (!st) return st.error();
+    StatementScope scope(**st);
+    scope->bind(1, id);
+    auto row = scope->step();
+    if (!row) return row.error();
+    if (!*row) return Error{ErrorKind::kNotFound, "no proposal " + std::to_string(id), db().path()};
+    RowReader reader(*scope, "proposals", db().path());
+    sync::StoredProposal p = read_proposal(reader, *scope);
+    if (reader.error()) return *reader.error();
+    return p;
+  }
+
+  Result<std::vector<sync::StoredProposal>> list_proposals(
+      std::string_view tenant, std::optional<sync::ProposalStatus> status) override {
+    if (auto s = read_for(tenant); !s) return s.error();
+    auto st = prepare(kSelectProposals);
+    if (!st) return st.error();
+    StatementScope scope(**st);
+    scope->bind(1, tenant);
+    if (status) scope->bind(2, sync::to_string(*status));
+    std::vector<sync::StoredProposal> proposals;
+    RowReader reader(*scope, "proposals", db().path());
+    for (;;) {
+      auto row = scope->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      proposals.push_back(read_proposal(reader, *scope));
+    }
+    if (reader.error()) return *reader.error();
+    return proposals;
+  }
+
+  Result<sync::StoredProposal> decide_proposal(std::int64_t id, sync::ProposalStatus to,
+                                               std::string_view decided_by, std::chrono::sys_seconds when,
+                                               std::string_view reason) override {
+    if (auto s = writable(); !s) return s.error();
+    auto current = get_proposal(id);
+    if (!current) return current.error();
+    const std::string where =
+        db().path() + ", tenant " + quoted(current->tenant) + ", proposal " + std::to_string(id);
+    if (to == sync::ProposalStatus::kPending)
+      return Error{ErrorKind::kConflict, "a decision cannot make a proposal pending", where};
+    if (current->status != sync::ProposalStatus::kPending) {
+      return Error{ErrorKind::kConflict,
+                   "the proposal is already " + std::string(sync::to_string(current->status)), where};
+    }
+    {
+      auto st = prepare(kDecideProposal);
+      if (!st) return st.error();
+      StatementScope scope(**st);
+      scope->bind(1, id).bind(2, sync::to_string(to)).bind(3, decided_by).bind(4, epoch_seconds(when));
+      scope->bind(5, reason);
+      if (auto s = scope->run(); !s) return Error{s.error().kind, s.error().message, where};
+    }
+    return get_proposal(id);
+  }
+
+  Result<std::int64_t> count_proposals(std::string_view tenant, sync::ProposalStatus status) override {
+    return count(kCountProposals, tenant, sync::to_string(status));
+  }
+
+  // --- run records
+
+  Status record_pull(std::string_view tenant, const sync::PullRecord& pull) override {
+    if (auto s = write_for(tenant); !s) return s;
+    auto st = prepare(kRecordPull);
+    if (!st) return st.error();
+    StatementScope scope(**st);
+    scope->bind(1, tenant).bind(2, epoch_seconds(pull.time)).bind(3, pull.ok).bind(4, pull.message);
+    if (auto s = scope->run(); !s) return at(s.error(), "tenant " + quoted(tenant) + ", pull record");
+    return core::Ok{};
+  }
+
+  Status record_run(std::string_view tenant, const sync::RunRecord& run) override {
+    if (auto s = write_for(tenant); !s) return s;
+    auto st = prepare(kRecordRun);
+    if (!st) return st.error();
+    StatementScope scope(**st);
+    scope->bind(1, tenant).bind(2, epoch_seconds(run.time)).bind(3, run.outcome).bind(4, run.message);
+    if (auto s = scope->run(); !s) return at(s.error(), "tenant " + quoted(tenant) + ", run record");
+    return core::Ok{};
+  }
+
+  Result<sync::TenantRuns> get_runs(std::string_view tenant) override {
+    if (auto s = read_for(tenant); !s) return s.error();
+    auto st = prepare(kSelectRuns);
+    if (!st) return st.error();
+    StatementScope scope(**st);
+    scope->bind(1, tenant);
+    auto row = scope->step();
+    if (!row) return row.error();
+    sync::TenantRuns runs;
+    if (!*row) return runs;
+    if (!scope->is_null(0)) {
+      runs.last_pull = sync::PullRecord{from_epoch(scope->integer(0)), scope->integer(1) != 0,
+                                        std::string(scope->text(2))};
+    }
+    if (!scope->is_null(3))
+      runs.last_ok_pull = sync::PullRecord{from_epoch(scope->integer(3)), true, std::string(scope->text(4))};
+    if (!scope->is_null(5)) {
+      runs.last_run = sync::RunRecord{from_epoch(scope->integer(5)), std::string(scope->text(6)),
+                                      std::string(scope->text(7))};
+    }
+    return runs;
+  }
+
+  Result<std::int64_t> count_outbox(std::string_view tenant, sync::OutboxState state) override {
+    return count(kCountOutbox, tenant, sync::to_string(state));
+  }
+
   // --- leases
 
   Result<sync::Lease> acquire_lease(std::string_view tenant, std::string_view owner,
@@ -838,6 +1042,18 @@ class SqliteTransaction final : public sync::Transaction {
   Result<sync::Upsert> written(Status run, std::string_view where) {
     if (!run) return at(run.error(), where);
     return db().changes() > 0 ? sync::Upsert::kWritten : sync::Upsert::kUnchanged;
+  }
+
+  // Runs a "SELECT count(*) ... WHERE tenant = ?1 AND <column> = ?2".
+  Result<std::int64_t> count(const char* sql, std::string_view tenant, std::string_view value) {
+    if (auto s = read_for(tenant); !s) return s.error();
+    auto st = prepare(sql);
+    if (!st) return st.error();
+    StatementScope scope(**st);
+    scope->bind(1, tenant).bind(2, value);
+    auto row = scope->step();
+    if (!row) return at(row.error(), "tenant " + quoted(tenant));
+    return *row ? scope->integer(0) : 0;
   }
 
   Result<std::optional<sync::OutboxEntry>> outbox_by_key(std::string_view key) {
@@ -1100,13 +1316,28 @@ Status create_private_file(const std::string& path) {
 // rather than in the middle of a job.
 Status probe_tables(Database& db) {
   static constexpr const char* kProbes[] = {
-      "SELECT 1 FROM tenants LIMIT 1",      "SELECT 1 FROM creditors LIMIT 1",
-      "SELECT 1 FROM debtors LIMIT 1",      "SELECT 1 FROM items LIMIT 1",
-      "SELECT 1 FROM payments LIMIT 1",     "SELECT 1 FROM notices LIMIT 1",
-      "SELECT 1 FROM charges LIMIT 1",      "SELECT 1 FROM plans LIMIT 1",
-      "SELECT 1 FROM plan_items LIMIT 1",   "SELECT 1 FROM plan_installments LIMIT 1",
-      "SELECT 1 FROM outbox LIMIT 1",       "SELECT 1 FROM audit_events LIMIT 1",
-      "SELECT 1 FROM sync_cursors LIMIT 1", "SELECT 1 FROM leases LIMIT 1",
+      "SELECT 1 FROM tenants LIMIT 1",
+      "SELECT 1 FROM creditors LIMIT 1",
+      "SELECT 1 FROM debtors LIMIT 1",
+      "SELECT 1 FROM items LIMIT 1",
+      "SELECT 1 FROM payments LIMIT 1",
+      "SELECT 1 FROM notices LIMIT 1",
+      "SELECT 1 FROM charges LIMIT 1",
+      "SELECT 1 FROM plans LIMIT 1",
+      "SELECT 1 FROM plan_items LIMIT 1",
+      "SELECT 1 FROM plan_installments LIMIT 1",
+      "SELECT 1 FROM outbox LIMIT 1",
+      "SELECT 1 FROM audit_events LIMIT 1",
+      "SELECT 1 FROM sync_cursors LIMIT 1",
+      "SELECT 1 FROM leases LIMIT 1",
+      // "SELECT 1" may read only the smallest index, so the tables of migration 2 are read with
+      // "*", and their indexes each by name: no load reads their root pages.
+      "SELECT * FROM proposals LIMIT 1",
+      "SELECT * FROM tenant_runs LIMIT 1",
+      "SELECT 1 FROM proposals INDEXED BY proposals_by_tenant WHERE tenant = '' LIMIT 1",
+      "SELECT 1 FROM proposals INDEXED BY proposals_one_pending WHERE tenant = '' AND status = 'pending' "
+      "LIMIT 1",
+      "SELECT 1 FROM tenant_runs WHERE tenant = '' LIMIT 1",
   };
   for (const char* sql : kProbes) {
     auto st = db.prepare(sql);

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <utility>
 
 namespace mahnwerk::sync {
 namespace {
@@ -32,6 +33,13 @@ constexpr OutboxTransition kOutboxTransitions[] = {
     {OutboxState::kFailed, OutboxState::kPending},
 };
 
+constexpr std::pair<ProposalStatus, std::string_view> kProposalStatusNames[] = {
+    {ProposalStatus::kPending, "pending"},
+    {ProposalStatus::kApproved, "approved"},
+    {ProposalStatus::kRejected, "rejected"},
+    {ProposalStatus::kSuperseded, "superseded"},
+};
+
 }  // namespace
 
 std::string_view to_string(OutboxState state) {
@@ -47,6 +55,21 @@ core::Result<OutboxState> parse_outbox_state(std::string_view text) {
   }
   return core::invalid_input("unknown outbox state \"" + std::string(text) +
                              "\" (pending, sent, confirmed, failed)");
+}
+
+std::string_view to_string(ProposalStatus status) {
+  for (const auto& [value, name] : kProposalStatusNames) {
+    if (value == status) return name;
+  }
+  return "pending";
+}
+
+core::Result<ProposalStatus> parse_proposal_status(std::string_view text) {
+  for (const auto& [value, name] : kProposalStatusNames) {
+    if (name == text) return value;
+  }
+  return core::invalid_input("unknown proposal status \"" + std::string(text) +
+                             "\" (pending, approved, rejected, superseded)");
 }
 
 bool outbox_transition_allowed(OutboxState from, OutboxState to) {

@@ -71,6 +71,44 @@ struct Lease {
 // What an upsert did.
 enum class Upsert { kUnchanged, kWritten };
 
+// A Mahnvorschlag waiting for a person (approval mode "manual"), or what became of it:
+//   pending --approve--> approved   pending --reject--> rejected
+//   pending --a newer proposal of the tenant is stored--> superseded
+// approved, rejected and superseded are final.
+enum class ProposalStatus { kPending, kApproved, kRejected, kSuperseded };
+std::string_view to_string(ProposalStatus status);  // "pending" | "approved" | "rejected" | "superseded"
+core::Result<ProposalStatus> parse_proposal_status(std::string_view text);
+
+struct StoredProposal {
+  std::int64_t id = 0;  // assigned by the store; unique across tenants, increasing
+  std::string tenant;
+  std::chrono::sys_seconds created_at{};
+  core::Date as_of;  // the day the proposal was computed for
+  ProposalStatus status = ProposalStatus::kPending;
+  std::string body;          // JSON text: everything needed to commit it later (sync/job.h)
+  std::string input_digest;  // digest of the state it was computed from; differs => stale
+  std::string decided_by;    // approved/rejected: who ("user:anna"); superseded: "sync"
+  std::optional<std::chrono::sys_seconds> decided_at;
+  std::string reason;  // rejected: why; superseded: by which proposal
+};
+
+// When a tenant was last pulled and run, for the freshness gate and `mahnwerk status`.
+struct PullRecord {
+  std::chrono::sys_seconds time{};
+  bool ok = false;
+  std::string message;  // failed: why (names the source); ok: a summary
+};
+struct RunRecord {
+  std::chrono::sys_seconds time{};
+  std::string outcome;  // "committed", "awaiting_approval", "nothing_to_do", "stale", "failed", ...
+  std::string message;
+};
+struct TenantRuns {
+  std::optional<PullRecord> last_pull;     // the latest pull, successful or not
+  std::optional<PullRecord> last_ok_pull;  // the latest successful pull
+  std::optional<RunRecord> last_run;
+};
+
 // One unit of work. Everything done through it becomes visible to others on commit() and is
 // undone by rollback() — or by destroying the transaction without commit (RAII).
 // Errors: kInvalidInput for bad data (empty ids, mixed currencies, malformed JSON), kConflict
@@ -159,6 +197,38 @@ class Transaction {
   // Gives the lease back. Releasing a lease one does not hold is kConflict; no lease at all is Ok.
   virtual core::Status release_lease(std::string_view tenant, std::string_view owner) = 0;
   virtual core::Result<std::optional<Lease>> get_lease(std::string_view tenant) = 0;
+
+  // --- pending proposals (approval mode "manual")
+  // Stores `proposal` as pending (its id, status and decision fields are ignored) and marks the
+  // tenant's older pending proposal superseded (decided_by "sync", decided_at the new one's
+  // created_at, reason "superseded by a newer proposal"),
+  // so a tenant has at most one pending proposal. Returns it as stored. kInvalidInput for a
+  // body that is not JSON or an empty digest.
+  virtual core::Result<StoredProposal> insert_proposal(const StoredProposal& proposal) = 0;
+  // Any tenant's proposal by id (ids are global, so `proposal approve 7` needs no tenant).
+  // kNotFound for an unknown id.
+  virtual core::Result<StoredProposal> get_proposal(std::int64_t id) = 0;
+  // The tenant's proposals, newest first; only those in `status` when given.
+  virtual core::Result<std::vector<StoredProposal>> list_proposals(
+      std::string_view tenant, std::optional<ProposalStatus> status = std::nullopt) = 0;
+  // Moves a pending proposal to approved, rejected or superseded, recording who, when and why.
+  // kConflict when it is no longer pending (naming its status) or `to` is pending; kNotFound for
+  // an unknown id.
+  virtual core::Result<StoredProposal> decide_proposal(std::int64_t id, ProposalStatus to,
+                                                       std::string_view decided_by,
+                                                       std::chrono::sys_seconds at,
+                                                       std::string_view reason) = 0;
+  virtual core::Result<std::int64_t> count_proposals(std::string_view tenant, ProposalStatus status) = 0;
+
+  // --- run records
+  // Records a pull: it becomes last_pull, and last_ok_pull too when it succeeded.
+  virtual core::Status record_pull(std::string_view tenant, const PullRecord& pull) = 0;
+  virtual core::Status record_run(std::string_view tenant, const RunRecord& run) = 0;
+  // What is recorded; all nullopt for a tenant never pulled or run.
+  virtual core::Result<TenantRuns> get_runs(std::string_view tenant) = 0;
+
+  // The number of the tenant's outbox entries in `state` (status: failed write-backs).
+  virtual core::Result<std::int64_t> count_outbox(std::string_view tenant, OutboxState state) = 0;
 };
 
 enum class Access {

@@ -626,6 +626,142 @@ TEST(SqliteStore, LeaseIsSharedBetweenProcessesOfOneFile) {
   EXPECT_EQ(tx->acquire_lease("t", "scheduler", now, seconds{60}).error().kind, ErrorKind::kConflict);
 }
 
+// --- proposals and run records
+
+sync::StoredProposal proposal_for(const std::string& tenant, std::int64_t created, std::string digest) {
+  sync::StoredProposal p;
+  p.tenant = tenant;
+  p.created_at = sys_seconds{seconds{created}};
+  p.as_of = make_date(2025, 6, 30);
+  p.body = R"({"notices":[]})";
+  p.input_digest = std::move(digest);
+  return p;
+}
+
+TEST(SqliteStore, NewPendingProposalSupersedesTheTenantsOlderOne) {
+  auto store = open_or_die(std::string(kInMemory));
+  add_tenant(*store, "a");
+  add_tenant(*store, "b");
+  auto tx = begin_or_die(*store);
+  auto first = tx->insert_proposal(proposal_for("a", 1'750'000'000, "d1"));
+  ASSERT_TRUE(first.ok()) << first.error().to_string();
+  EXPECT_EQ(first->status, sync::ProposalStatus::kPending);
+  EXPECT_EQ(first->as_of, make_date(2025, 6, 30));
+  EXPECT_EQ(first->body, R"({"notices":[]})");
+  auto other = tx->insert_proposal(proposal_for("b", 1'750'000'000, "d9"));
+  ASSERT_TRUE(other.ok());
+  auto second = tx->insert_proposal(proposal_for("a", 1'750'000'100, "d2"));
+  ASSERT_TRUE(second.ok());
+  EXPECT_GT(second->id, first->id);
+
+  auto old = tx->get_proposal(first->id);
+  EXPECT_EQ(old->status, sync::ProposalStatus::kSuperseded);
+  EXPECT_EQ(old->decided_by, "sync");
+  EXPECT_EQ(old->decided_at, sys_seconds{seconds{1'750'000'100}});
+  // Tenant b's pending proposal is untouched.
+  EXPECT_EQ(tx->get_proposal(other->id)->status, sync::ProposalStatus::kPending);
+  EXPECT_EQ(*tx->count_proposals("a", sync::ProposalStatus::kPending), 1);
+  EXPECT_EQ(*tx->count_proposals("a", sync::ProposalStatus::kSuperseded), 1);
+  auto all = tx->list_proposals("a");
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, second->id);  // newest first
+  auto pending = tx->list_proposals("a", sync::ProposalStatus::kPending);
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ((*pending)[0].input_digest, "d2");
+}
+
+TEST(SqliteStore, ProposalDecisionsAreFinal) {
+  auto store = open_or_die(std::string(kInMemory));
+  add_tenant(*store, "a");
+  auto tx = begin_or_die(*store);
+  const auto p = *tx->insert_proposal(proposal_for("a", 1'750'000'000, "d1"));
+  const sys_seconds later{seconds{1'750'000'500}};
+  auto rejected = tx->decide_proposal(p.id, sync::ProposalStatus::kRejected, "user:anna", later, "Kulanz");
+  ASSERT_TRUE(rejected.ok()) << rejected.error().to_string();
+  EXPECT_EQ(rejected->status, sync::ProposalStatus::kRejected);
+  EXPECT_EQ(rejected->decided_by, "user:anna");
+  EXPECT_EQ(rejected->decided_at, later);
+  EXPECT_EQ(rejected->reason, "Kulanz");
+  auto again = tx->decide_proposal(p.id, sync::ProposalStatus::kApproved, "user:bob", later, "");
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().kind, ErrorKind::kConflict);
+  EXPECT_NE(again.error().message.find("already rejected"), std::string::npos);
+  EXPECT_EQ(tx->get_proposal(p.id + 100).error().kind, ErrorKind::kNotFound);
+  const auto q = *tx->insert_proposal(proposal_for("a", 1'750'000'600, "d2"));
+  EXPECT_EQ(tx->decide_proposal(q.id, sync::ProposalStatus::kPending, "x", later, "").error().kind,
+            ErrorKind::kConflict);
+  // Bad input.
+  auto no_digest = proposal_for("a", 1'750'000'000, "");
+  EXPECT_EQ(tx->insert_proposal(no_digest).error().kind, ErrorKind::kInvalidInput);
+  auto bad_json = proposal_for("a", 1'750'000'000, "d");
+  bad_json.body = "{not json";
+  EXPECT_EQ(tx->insert_proposal(bad_json).error().kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(tx->insert_proposal(proposal_for("nobody", 1, "d")).error().kind, ErrorKind::kNotFound);
+}
+
+TEST(SqliteStore, DatabaseAllowsOnePendingProposalPerTenant) {
+  TempDir dir;
+  const std::string path = dir.file("state.db");
+  {
+    auto store = open_or_die(path);
+    add_tenant(*store, "a");
+    in_transaction(*store, [](sync::Transaction& tx) {
+      ASSERT_TRUE(tx.insert_proposal(proposal_for("a", 1'750'000'000, "d1")).ok());
+    });
+  }
+  EXPECT_NE(raw_sql_code(path,
+                         "INSERT INTO proposals (tenant, created_at, as_of, status, body, input_digest, "
+                         "decided_by, reason) VALUES ('a', 1, '2025-01-01', 'pending', '{}', 'x', '', '')"),
+            SQLITE_OK);
+}
+
+TEST(SqliteStore, RunRecordsKeepLastPullLastGoodPullAndLastRun) {
+  auto store = open_or_die(std::string(kInMemory));
+  add_tenant(*store, "a");
+  add_tenant(*store, "b");
+  auto tx = begin_or_die(*store);
+  auto empty = tx->get_runs("a");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_FALSE(empty->last_pull || empty->last_ok_pull || empty->last_run);
+
+  const sys_seconds t0{seconds{1'750'000'000}};
+  ASSERT_TRUE(tx->record_pull("a", {t0, true, "12 items"}).ok());
+  ASSERT_TRUE(tx->record_pull("a", {t0 + seconds{60}, false, "folder missing"}).ok());
+  ASSERT_TRUE(tx->record_run("a", {t0 + seconds{61}, "failed", "pull failed"}).ok());
+  auto runs = *tx->get_runs("a");
+  ASSERT_TRUE(runs.last_pull && runs.last_ok_pull && runs.last_run);
+  EXPECT_EQ(runs.last_pull->time, t0 + seconds{60});
+  EXPECT_FALSE(runs.last_pull->ok);
+  EXPECT_EQ(runs.last_pull->message, "folder missing");
+  EXPECT_EQ(runs.last_ok_pull->time, t0);
+  EXPECT_EQ(runs.last_ok_pull->message, "12 items");
+  EXPECT_EQ(runs.last_run->outcome, "failed");
+  EXPECT_EQ(runs.last_run->time, t0 + seconds{61});
+  // A run recorded before any pull creates the record; tenants are separate.
+  ASSERT_TRUE(tx->record_run("b", {t0, "nothing_to_do", ""}).ok());
+  auto b = *tx->get_runs("b");
+  EXPECT_FALSE(b.last_pull.has_value());
+  EXPECT_EQ(b.last_run->outcome, "nothing_to_do");
+  ASSERT_TRUE(tx->record_pull("b", {t0 + seconds{5}, true, ""}).ok());
+  EXPECT_EQ(tx->get_runs("b")->last_run->outcome, "nothing_to_do");
+  EXPECT_EQ(tx->get_runs("b")->last_ok_pull->time, t0 + seconds{5});
+  EXPECT_EQ(tx->get_runs("nobody").error().kind, ErrorKind::kNotFound);
+}
+
+TEST(SqliteStore, CountsOutboxEntriesByState) {
+  auto store = open_or_die(std::string(kInMemory));
+  add_tenant(*store, "a");
+  add_tenant(*store, "b");
+  auto tx = begin_or_die(*store);
+  ASSERT_TRUE(tx->insert_outbox_if_absent(outbox_entry("a", "k1")).ok());
+  ASSERT_TRUE(tx->insert_outbox_if_absent(outbox_entry("a", "k2")).ok());
+  ASSERT_TRUE(tx->insert_outbox_if_absent(outbox_entry("b", "k3")).ok());
+  ASSERT_TRUE(tx->update_outbox("a", "k2", {sync::OutboxState::kFailed, true, "400", ""}).ok());
+  EXPECT_EQ(*tx->count_outbox("a", sync::OutboxState::kPending), 1);
+  EXPECT_EQ(*tx->count_outbox("a", sync::OutboxState::kFailed), 1);
+  EXPECT_EQ(*tx->count_outbox("b", sync::OutboxState::kFailed), 0);
+}
+
 // --- transactions
 
 TEST(SqliteStore, RolledBackTransactionLeavesNothing) {
