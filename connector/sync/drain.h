@@ -73,12 +73,13 @@ struct DrainedEntry {
 };
 
 struct DrainReport {
-  int sent = 0;       // pushes the adapter reported landed in this run
-  int confirmed = 0;  // entries that ended confirmed in this run (pushed, looked up, or sent before)
-  int retried = 0;    // failed attempts (retryable or ambiguous) that were waited for or deferred
-  int looked_up = 0;  // adapter.lookup calls
-  int deferred = 0;   // entries left pending for the next run (see DrainStep::kDeferred)
-  int failed = 0;     // entries that ended failed in this run
+  int sent = 0;          // pushes the adapter reported landed in this run
+  int confirmed = 0;     // entries that ended confirmed in this run (pushed, looked up, or sent before)
+  int retried = 0;       // failed attempts (retryable or ambiguous) that were waited for or deferred
+  int looked_up = 0;     // adapter.lookup calls
+  int deferred = 0;      // entries left pending for the next run (see DrainStep::kDeferred)
+  int failed = 0;        // entries that ended failed in this run
+  bool stopped = false;  // a wait did not fit the budget: the remaining entries were not tried
   std::vector<DrainedEntry> entries;  // in the order drained
 };
 
@@ -99,9 +100,10 @@ struct DrainReport {
 //                     "pushed"), then `confirmed` (audit "confirmed"), then failpoint("after_confirm");
 //      kRetryable  -> attempt counted, last_error kept; retried after the backoff wait while it fits
 //                     the budget, deferred otherwise;
-//      kAmbiguous  -> attempt counted; with lookup (and no idempotency header) looked up at once as
-//                     above, otherwise retried like kRetryable (the Adapter port requires a
-//                     repeated push of one key to land at most once);
+//      kAmbiguous  -> like kRetryable, but with lookup (and no idempotency header) the next attempt
+//                     after the wait starts with lookup() as above (the remote may still be
+//                     finishing the request); without, it is pushed again (the Adapter port
+//                     requires a repeated push of one key to land at most once);
 //      kRejected   -> `failed` with last_error (audit "push_failed").
 //    An entry whose kind is not in capabilities.push_kinds (when that list is non-empty) ends
 //    `failed` without a push.
