@@ -269,7 +269,7 @@ std::optional<TenantConfig> parse_tenant(const rapidjson::Value& v, const std::s
   const Fields f(v, path, kConfigError);
   if (!check_members(v, f,
                      {"id", "name", "creditor", "adapter", "settings", "credentials", "policy", "schedule",
-                      "time_zone", "approval", "letters", "accounts"},
+                      "time_zone", "approval", "max_pull_age", "letters", "accounts"},
                      p)) {
     return std::nullopt;
   }
@@ -311,6 +311,7 @@ std::optional<TenantConfig> parse_tenant(const rapidjson::Value& v, const std::s
   p.take(enum_field(f, "approval", t.approval,
                     [](std::string_view s) { return parse_name(kApprovalNames, "approval mode", s); }),
          t.approval);
+  p.take(enum_field(f, "max_pull_age", t.max_pull_age_minutes, parse_age_minutes), t.max_pull_age_minutes);
   parse_letters(f, t.letters, base_dir, p);
   parse_accounts(f, t.accounts, p);
   return t;
@@ -425,6 +426,25 @@ Result<Schedule> parse_schedule(std::string_view text) {
     return s;
   }
   return bad();
+}
+
+Result<int> parse_age_minutes(std::string_view text) {
+  constexpr int kMaxMinutes = 30 * 24 * 60;
+  const auto bad = [&] {
+    return config_error(
+        "expected a duration such as \"26h\", \"90m\" or \"2d\" (1 minute to 30 days), got \"" +
+            std::string(text) + "\"",
+        "");
+  };
+  if (text.size() < 2 || text.size() > 6) return bad();
+  const char unit = text.back();
+  const std::string_view number = text.substr(0, text.size() - 1);
+  if (!all_digits(number)) return bad();
+  const int n = std::atoi(std::string(number).c_str());
+  const int per_unit = unit == 'm' ? 1 : unit == 'h' ? 60 : unit == 'd' ? 24 * 60 : 0;
+  const long minutes = static_cast<long>(n) * per_unit;
+  if (minutes < 1 || minutes > kMaxMinutes) return bad();
+  return static_cast<int>(minutes);
 }
 
 Result<CredentialsRef> parse_credentials_ref(std::string_view text, const std::string& base_dir) {

@@ -42,6 +42,9 @@ struct Schedule {
 // Parses a schedule; a malformed one is kBadConfig naming what was expected.
 core::Result<Schedule> parse_schedule(std::string_view text);
 
+// Parses a duration "<N>m", "<N>h" or "<N>d" into minutes (1 minute to 30 days); kBadConfig otherwise.
+core::Result<int> parse_age_minutes(std::string_view text);
+
 struct LetterSettings {
   std::string language = "de";  // default letter language when a debtor has none: de | en
   std::string templates;        // template folder (absolute); empty: the installed templates
@@ -69,6 +72,10 @@ struct TenantConfig {
   Schedule schedule;
   std::string time_zone = "Europe/Berlin";
   ApprovalMode approval = ApprovalMode::kManual;
+  // Freshness gate of the sync job: no notices while the last successful pull is older than
+  // this ("max_pull_age": "26h", "90m", "2d"; 1 minute to 30 days). The default lets a daily
+  // schedule miss its slot by a couple of hours.
+  int max_pull_age_minutes = 26 * 60;
   LetterSettings letters;
   BookingAccounts accounts;
   std::string source;  // the file that defined this tenant, for messages

@@ -60,11 +60,12 @@ class OfficeConfigTest : public ::testing::Test {
 };
 
 TEST_F(OfficeConfigTest, LoadsInlineTenantsWithDefaults) {
-  const auto path = write("office.json", "// office\n{\"tenants\": [" + tenant("acme") + ", " +
-                                             tenant("beta", R"("approval": "auto", "time_zone": "UTC",
+  const auto path = write("office.json",
+                          "// office\n{\"tenants\": [" + tenant("acme") + ", " +
+                              tenant("beta", R"("approval": "auto", "time_zone": "UTC", "max_pull_age": "90m",
         "letters": {"language": "en", "channel": "email", "templates": "tpl"},
         "accounts": {"fee_revenue": "2700", "interest_revenue": "2650"},)") +
-                                             ",],}");
+                              ",],}");
   auto config = load_office_config(path);
   ASSERT_TRUE(config) << config.error().to_string();
   ASSERT_EQ(config->tenants.size(), 2U);
@@ -73,6 +74,7 @@ TEST_F(OfficeConfigTest, LoadsInlineTenantsWithDefaults) {
   EXPECT_EQ(a.adapter, AdapterKind::kJsonfile);
   EXPECT_EQ(a.time_zone, "Europe/Berlin");
   EXPECT_EQ(a.approval, ApprovalMode::kManual);
+  EXPECT_EQ(a.max_pull_age_minutes, 26 * 60);
   EXPECT_EQ(a.letters.language, "de");
   EXPECT_EQ(a.settings.at("inbox"), dir_ + "/in");
   EXPECT_EQ(a.creditor.address.country, "DE");
@@ -82,6 +84,7 @@ TEST_F(OfficeConfigTest, LoadsInlineTenantsWithDefaults) {
   const auto* b = config->find("beta");
   ASSERT_NE(b, nullptr);
   EXPECT_EQ(b->approval, ApprovalMode::kAuto);
+  EXPECT_EQ(b->max_pull_age_minutes, 90);
   EXPECT_EQ(b->letters.channel, core::Channel::kEmail);
   EXPECT_EQ(b->letters.templates, dir_ + "/tpl");
   EXPECT_EQ(b->accounts.fee_revenue, "2700");
@@ -159,6 +162,7 @@ TEST_F(OfficeConfigTest, EveryErrorNamesFileAndFieldPath) {
        "between 1 minute and 24 hours"},
       {"bad time zone", R"("time_zone": "Berlin Time",)", "tenants[1].time_zone", "time zone"},
       {"bad approval", R"("approval": "sometimes",)", "tenants[1].approval", "unknown approval mode"},
+      {"bad max_pull_age", R"("max_pull_age": "a day",)", "tenants[1].max_pull_age", "expected a duration"},
       {"bad language", R"("letters": {"language": "fr"},)", "tenants[1].letters.language",
        "unknown language"},
       {"bad channel", R"("letters": {"channel": "fax"},)", "tenants[1].letters.channel", "fax"},
@@ -320,6 +324,15 @@ TEST(Schedule, ParsesTheThreeForms) {
     EXPECT_EQ(s->minute_of_day, c.minute_of_day) << c.text;
     EXPECT_EQ(s->interval_minutes, c.interval) << c.text;
     EXPECT_EQ(s->text, c.text);
+  }
+}
+
+TEST(MaxPullAge, ParsesMinutesHoursAndDaysWithinLimits) {
+  EXPECT_EQ(*parse_age_minutes("90m"), 90);
+  EXPECT_EQ(*parse_age_minutes("26h"), 26 * 60);
+  EXPECT_EQ(*parse_age_minutes("2d"), 2 * 24 * 60);
+  for (const char* bad : {"", "h", "0m", "31d", "26", "26x", "-5h", "1.5h", "9999999m"}) {
+    EXPECT_FALSE(parse_age_minutes(bad).ok()) << bad;
   }
 }
 
