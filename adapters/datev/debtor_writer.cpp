@@ -26,7 +26,7 @@ constexpr std::size_t kZipMax = 10;
 constexpr std::size_t kCityMax = 30;
 constexpr std::size_t kEmailMax = 60;
 
-core::Status check_lock(const DebtorLock& lock, const ExtfHeader& header, std::size_t index) {
+core::Status check_lock(const DebtorLock& lock, const WriteHeader& header, std::size_t index) {
   const std::string where = "debtor " + std::to_string(index + 1) + " (" + lock.debtor.id + ")";
   const std::string& id = lock.debtor.id;
   const bool digits = std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -81,7 +81,7 @@ std::string_view datev_language(std::string_view language) {
   return "";
 }
 
-core::Result<ExtfWrite> write_debitoren(const ExtfHeader& header, std::span<const DebtorLock> locks,
+core::Result<ExtfWrite> write_debitoren(const WriteHeader& header, std::span<const DebtorLock> locks,
                                         std::string_view stem) {
   if (auto s = check_header(header); !s) return s.error();
   if (!valid_stem(stem)) {

@@ -28,7 +28,7 @@ std::string_view datev_language(std::string_view language);
 // Vorname and Name (natürliche Person), Adressattyp 1. Text changes are reported as in
 // write_buchungsstapel. Errors (kInvalidInput, context "debtor N (id)"): an account that is not
 // the header's Sachkontenlänge + 1 digits (a Personenkonto), an empty name; a bad header or stem.
-core::Result<ExtfWrite> write_debitoren(const ExtfHeader& header, std::span<const DebtorLock> locks,
+core::Result<ExtfWrite> write_debitoren(const WriteHeader& header, std::span<const DebtorLock> locks,
                                         std::string_view stem);
 
 }  // namespace mahnwerk::datev

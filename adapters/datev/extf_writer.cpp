@@ -36,7 +36,7 @@ std::string created_stamp(std::chrono::sys_time<std::chrono::milliseconds> t) {
   return buf;
 }
 
-core::Status check_booking(const Booking& b, const ExtfHeader& header, std::size_t index) {
+core::Status check_booking(const Posting& b, const WriteHeader& header, std::size_t index) {
   const std::string where =
       "booking " + std::to_string(index + 1) + (b.record.empty() ? "" : " (" + b.record + ")");
   if (!b.amount.is_positive())
@@ -59,7 +59,7 @@ core::Status check_booking(const Booking& b, const ExtfHeader& header, std::size
   return core::Ok{};
 }
 
-void append_booking(std::string& out, const Booking& b, ChangeLog& log) {
+void append_booking(std::string& out, const Posting& b, ChangeLog& log) {
   log.set_record(b.record.empty() ? b.belegfeld1 : b.record);
   Row<125> row(kBuchungsstapelColumns);
   row.set(bs_col::kUmsatz, format_amount(b.amount));
@@ -97,7 +97,7 @@ bool valid_stem(std::string_view stem) {
   });
 }
 
-core::Status check_header(const ExtfHeader& h) {
+core::Status check_header(const WriteHeader& h) {
   if (h.berater < 1001 || h.berater > 9999999) {
     return core::invalid_input("Beraternummer must be 1001..9999999, got " + std::to_string(h.berater),
                                "header");
@@ -119,7 +119,7 @@ core::Status check_header(const ExtfHeader& h) {
   return core::Ok{};
 }
 
-std::string extf_header_line(const ExtfHeader& h, int category, std::optional<core::Date> from,
+std::string extf_header_line(const WriteHeader& h, int category, std::optional<core::Date> from,
                              std::optional<core::Date> to) {
   std::vector<TextChange> unused;
   ChangeLog log(unused);
@@ -146,20 +146,20 @@ std::string extf_header_line(const ExtfHeader& h, int category, std::optional<co
   return out;
 }
 
-core::Result<ExtfWrite> write_buchungsstapel(const ExtfHeader& header, std::span<const Booking> bookings,
+core::Result<ExtfWrite> write_buchungsstapel(const WriteHeader& header, std::span<const Posting> postings,
                                              std::string_view stem, std::size_t max_rows) {
   if (auto s = check_header(header); !s) return s.error();
   if (!valid_stem(stem))
     return core::invalid_input("file name stem must be 1..64 of A-Z a-z 0-9 - _", std::string(stem));
   if (max_rows < 1 || max_rows > kMaxRowsPerFile)
     return core::Error{core::ErrorKind::kInternal, "max_rows out of range", {}};
-  for (std::size_t i = 0; i < bookings.size(); ++i) {
-    if (auto s = check_booking(bookings[i], header, i); !s) return s.error();
+  for (std::size_t i = 0; i < postings.size(); ++i) {
+    if (auto s = check_booking(postings[i], header, i); !s) return s.error();
   }
-  // Fiscal year start (as a day number) -> indexes of its bookings, in input order.
+  // Fiscal year start (as a day number) -> indexes of its postings, in input order.
   std::map<int, std::vector<std::size_t>> by_year;
-  for (std::size_t i = 0; i < bookings.size(); ++i) {
-    by_year[core::day_number(fiscal_year_start(bookings[i].date, header.fiscal_year_start_month))].push_back(
+  for (std::size_t i = 0; i < postings.size(); ++i) {
+    by_year[core::day_number(fiscal_year_start(postings[i].date, header.fiscal_year_start_month))].push_back(
         i);
   }
   ExtfWrite result;
@@ -167,11 +167,11 @@ core::Result<ExtfWrite> write_buchungsstapel(const ExtfHeader& header, std::span
   for (const auto& [year_start, indexes] : by_year) {
     for (std::size_t first = 0; first < indexes.size(); first += max_rows) {
       const std::size_t last = std::min(indexes.size(), first + max_rows);
-      core::Date from = bookings[indexes[first]].date;
+      core::Date from = postings[indexes[first]].date;
       core::Date to = from;
       for (std::size_t k = first; k < last; ++k) {
-        from = std::min(from, bookings[indexes[k]].date);
-        to = std::max(to, bookings[indexes[k]].date);
+        from = std::min(from, postings[indexes[k]].date);
+        to = std::max(to, postings[indexes[k]].date);
       }
       ExtfFile file;
       char name[128];
@@ -181,8 +181,8 @@ core::Result<ExtfWrite> write_buchungsstapel(const ExtfHeader& header, std::span
       file.bytes = extf_header_line(header, 21, from, to) + "\r\n";
       append_heading_line(file.bytes, kBuchungsstapelColumns);
       for (std::size_t k = first; k < last; ++k) {
-        append_booking(file.bytes, bookings[indexes[k]], log);
-        file.keys.push_back(bookings[indexes[k]].key);
+        append_booking(file.bytes, postings[indexes[k]], log);
+        file.keys.push_back(postings[indexes[k]].key);
       }
       file.rows = last - first;
       result.files.push_back(std::move(file));

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/datev/buchungsstapel.h"
 #include "adapters/datev/extf_writer_text.h"
 #include "connector/core/date.h"
 #include "connector/core/money.h"
@@ -21,12 +22,11 @@ namespace mahnwerk::datev {
 // DATEV's limit of rows per Buchungsstapel file.
 inline constexpr std::size_t kMaxRowsPerFile = 99'999;
 
-// Sachverhalt (column 18) of OPOS bookings.
-inline constexpr int kSachverhaltMahnzins = 31;
-inline constexpr int kSachverhaltMahngebuehr = 40;
+// Sachverhalt (column 18) of OPOS bookings: kSachverhaltMahnzins (31), kSachverhaltMahngebuehr
+// (40), shared with the reader (buchungsstapel.h).
 
-// The header fields that identify the Mandant (from the tenant's DATEV settings).
-struct ExtfHeader {
+// The header fields the writers fill, identifying the Mandant (from the tenant's DATEV settings).
+struct WriteHeader {
   int berater = 0;                       // Beraternummer, 1001..9999999
   int mandant = 0;                       // Mandantennummer, 1..99999
   unsigned fiscal_year_start_month = 1;  // WJ-Beginn: the month the fiscal year starts (1..12)
@@ -38,8 +38,8 @@ struct ExtfHeader {
   std::chrono::sys_time<std::chrono::milliseconds> created{};  // Erzeugt am, from the Clock
 };
 
-// One booking row.
-struct Booking {
+// One booking row to write (the reader's Booking is what a read row yields).
+struct Posting {
   core::Money amount;                  // > 0
   bool debit = true;                   // Soll/Haben-Kennzeichen of `account`: S (true) or H
   std::string account;                 // Konto (digits): the debitor for write-backs
@@ -75,19 +75,19 @@ struct ExtfWrite {
 // header's currency, account or contra account not 1..9 digits, empty Belegfeld 1, Sachverhalt
 // other than 0/31/40, a bad header (Berater, Mandant, WJ month, account length), a bad stem.
 // REQUIRES: 1 <= max_rows <= kMaxRowsPerFile.
-core::Result<ExtfWrite> write_buchungsstapel(const ExtfHeader& header, std::span<const Booking> bookings,
+core::Result<ExtfWrite> write_buchungsstapel(const WriteHeader& header, std::span<const Posting> postings,
                                              std::string_view stem, std::size_t max_rows = kMaxRowsPerFile);
 
 // The 31-field header line (without CRLF) of a file of category 21/version 13 or 16/version 5,
 // for the period [from, to] (category 21 only; empty dates for 16).
-std::string extf_header_line(const ExtfHeader& header, int category, std::optional<core::Date> from,
+std::string extf_header_line(const WriteHeader& header, int category, std::optional<core::Date> from,
                              std::optional<core::Date> to);
 
 // The first day of the fiscal year containing `date`.
 core::Date fiscal_year_start(const core::Date& date, unsigned start_month);
 
 // Checks shared by the writers: kInvalidInput naming the field.
-core::Status check_header(const ExtfHeader& header);
+core::Status check_header(const WriteHeader& header);
 bool valid_stem(std::string_view stem);
 
 }  // namespace mahnwerk::datev

@@ -57,8 +57,8 @@ std::vector<std::string> lines_of(const std::string& bytes) {
   return lines;
 }
 
-ExtfHeader header() {
-  ExtfHeader h;
+WriteHeader header() {
+  WriteHeader h;
   h.berater = 29098;
   h.mandant = 55003;
   h.skr = "03";

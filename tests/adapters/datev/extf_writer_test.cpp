@@ -65,8 +65,8 @@ std::vector<std::string> split_lines_crlf(const std::string& bytes) {
   return lines;
 }
 
-ExtfHeader header() {
-  ExtfHeader h;
+WriteHeader header() {
+  WriteHeader h;
   h.berater = 29098;
   h.mandant = 55003;
   h.fiscal_year_start_month = 1;
@@ -79,8 +79,8 @@ ExtfHeader header() {
   return h;
 }
 
-Booking fee(std::string invoice, std::string debtor, std::int64_t cents, std::string text) {
-  Booking b;
+Posting fee(std::string invoice, std::string debtor, std::int64_t cents, std::string text) {
+  Posting b;
   b.amount = Money(cents, core::Currency::eur());
   b.account = std::move(debtor);
   b.contra_account = "2700";
@@ -93,15 +93,15 @@ Booking fee(std::string invoice, std::string debtor, std::int64_t cents, std::st
   return b;
 }
 
-std::vector<Booking> golden_bookings() {
-  std::vector<Booking> v;
+std::vector<Posting> golden_bookings() {
+  std::vector<Posting> v;
   v.push_back(fee("RE-2025-0101", "10001", 250, "Mahngebühr RE-2025-0101, 1. Mahnung"));
-  Booking interest = fee("RE-2025-0101", "10001", 1234, "Verzugszinsen RE-2025-0101, 1. Mahnung");
+  Posting interest = fee("RE-2025-0101", "10001", 1234, "Verzugszinsen RE-2025-0101, 1. Mahnung");
   interest.contra_account = "2650";
   interest.sachverhalt = kSachverhaltMahnzins;
   interest.key = "demo:interest:item:RE-2025-0101:1";
   v.push_back(interest);
-  Booking flat = fee("AR-78/13", "10100", 4000, "Verzugspauschale AR-78/13 \"Holz\" Łódź, 2. Mahnung");
+  Posting flat = fee("AR-78/13", "10100", 4000, "Verzugspauschale AR-78/13 \"Holz\" Łódź, 2. Mahnung");
   flat.due_date = make_date(2025, 7, 14);
   flat.key = "demo:fee:item:AR-78/13:2";
   v.push_back(flat);
@@ -184,7 +184,7 @@ TEST(ExtfWriter, HeadingLineIsDatevsOwnFromTheReferenceSample) {
 }
 
 TEST(ExtfWriter, SplitsAfter99999RowsPerFile) {
-  std::vector<Booking> many(100'000, fee("RE-1", "10001", 100, "Mahngebühr RE-1, 1. Mahnung"));
+  std::vector<Posting> many(100'000, fee("RE-1", "10001", 100, "Mahngebühr RE-1, 1. Mahnung"));
   auto written = write_buchungsstapel(header(), many, "big");
   ASSERT_TRUE(written.ok());
   ASSERT_EQ(written->files.size(), 2u);
@@ -195,12 +195,12 @@ TEST(ExtfWriter, SplitsAfter99999RowsPerFile) {
 }
 
 TEST(ExtfWriter, KeepsEachFileWithinOneFiscalYear) {
-  ExtfHeader h = header();
+  WriteHeader h = header();
   h.fiscal_year_start_month = 7;  // fiscal year July..June
   auto june = fee("RE-1", "10001", 100, "a");
   auto july = fee("RE-2", "10001", 100, "b");
   july.date = make_date(2025, 7, 1);
-  auto written = write_buchungsstapel(h, std::vector<Booking>{july, june}, "wj");
+  auto written = write_buchungsstapel(h, std::vector<Posting>{july, june}, "wj");
   ASSERT_TRUE(written.ok());
   ASSERT_EQ(written->files.size(), 2u);
   const auto first = split_record(split_lines_crlf(written->files[0].bytes)[0]);
@@ -264,7 +264,7 @@ TEST(ExtfWriter, ReportsEveryTransliterationOfAWrittenFile) {
 
 TEST(ExtfWriter, CutsBuchungstextTo60CharactersAndReportsIt) {
   auto b = fee("RE-1", "10001", 100, std::string(70, 'x'));
-  auto written = write_buchungsstapel(header(), std::vector<Booking>{b}, "cut");
+  auto written = write_buchungsstapel(header(), std::vector<Posting>{b}, "cut");
   ASSERT_TRUE(written.ok());
   const auto row = split_record(split_lines_crlf(written->files[0].bytes)[2]);
   EXPECT_EQ(row[bs_col::kBuchungstext - 1], std::string(60, 'x'));
@@ -301,13 +301,13 @@ TEST(ExtfWriter, RefusesBookingsDatevWouldReject) {
   auto no_beleg = fee("", "10001", 100, "x");
   auto bad_sv = fee("RE-1", "10001", 100, "x");
   bad_sv.sachverhalt = 7;
-  for (const Booking& b : {negative, letters, no_beleg, bad_sv}) {
-    auto written = write_buchungsstapel(header(), std::vector<Booking>{b}, "bad");
+  for (const Posting& b : {negative, letters, no_beleg, bad_sv}) {
+    auto written = write_buchungsstapel(header(), std::vector<Posting>{b}, "bad");
     ASSERT_FALSE(written.ok());
     EXPECT_EQ(written.error().kind, core::ErrorKind::kInvalidInput);
     EXPECT_NE(written.error().context.find("booking 1"), std::string::npos);
   }
-  ExtfHeader h = header();
+  WriteHeader h = header();
   h.berater = 12;
   EXPECT_FALSE(write_buchungsstapel(h, golden_bookings(), "x").ok());
   EXPECT_FALSE(write_buchungsstapel(header(), golden_bookings(), "../x").ok());
