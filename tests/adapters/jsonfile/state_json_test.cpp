@@ -3,6 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "adapters/jsonfile/state_writer.h"
+
 namespace mahnwerk::jsonfile {
 namespace {
 
@@ -225,6 +231,95 @@ TEST(StateJsonStreaming, RefusesShapesTheFormatDoesNotHave) {
     EXPECT_EQ(state.error().context, c.context) << c.json << " -> " << state.error().to_string();
     EXPECT_NE(state.error().message.find(c.message_part), std::string::npos) << state.error().message;
   }
+}
+
+}  // namespace
+}  // namespace mahnwerk::jsonfile
+
+namespace mahnwerk::jsonfile {
+namespace {
+
+// Files of a megabyte and more are mapped and read by two threads at once; the state and every
+// error must be exactly those of reading the same text in one part (parse_state).
+std::string large_state(int items, const char* separator) {
+  std::string text =
+      "{\"debtors\":[{\"id\":\"D0\",\"kind\":\"business\"},{\"id\":\"D1\",\"kind\":\"consumer\"}],";
+  text += "\"items\":[";
+  for (int i = 0; i < items; ++i) {
+    if (i > 0) text += separator;
+    const std::string id = "I" + std::to_string(i);
+    text += "{\"id\":\"" + id + "\",\"number\":\"RE-" + id + "\",\"debtor\":\"D" + std::to_string(i % 2) +
+            "\",\"invoice_date\":\"2025-0" + std::to_string(1 + i % 9) + "-1" + std::to_string(i % 10) +
+            "\",\"due_date\":\"2025-10-01\",\"amount\":\"" + std::to_string(100 + i) +
+            ".50\",\"source_version\":\"v-" + std::string(80, 'x') + "\"}";
+  }
+  text += "],\"payments\":[{\"item\":\"I7\",\"date\":\"2025-11-02\",\"amount\":\"10.00\"}],";
+  text += "\"notices\":[{\"item\":\"I3\",\"level\":0,\"date\":\"2025-10-20\"}],";
+  text += "\"creditor\":{\"name\":\"Gläubiger GmbH\"}}";
+  return text;
+}
+
+std::string canonical(const core::State& state) {
+  std::ostringstream out;
+  write_state(out, state);
+  return out.str();
+}
+
+void expect_as_one_part(const std::string& text, const std::string& what) {
+  SCOPED_TRACE(what);
+  ASSERT_GE(text.size(), std::size_t{1} << 20);
+  const std::string path = testing::TempDir() + "/mahnwerk_large_state.json";
+  {
+    std::ofstream file(path, std::ios::binary);
+    file << text;
+  }
+  const auto from_file = load_state(path);
+  const auto one_part = parse_state(text, path);
+  std::remove(path.c_str());
+  ASSERT_EQ(from_file.ok(), one_part.ok())
+      << (one_part.ok() ? from_file.error() : one_part.error()).to_string();
+  if (one_part.ok()) {
+    EXPECT_EQ(canonical(*from_file), canonical(*one_part));
+  } else {
+    EXPECT_EQ(from_file.error().to_string(), one_part.error().to_string());
+    EXPECT_EQ(from_file.error().kind, one_part.error().kind);
+  }
+}
+
+TEST(StateJsonLargeFile, ReadsAsInOnePart) {
+  const std::string text = large_state(5000, ",");
+  expect_as_one_part(text, "compact");
+  expect_as_one_part(large_state(5000, ",\n    "), "one item per line");
+  auto state = load_state("/dev/null");  // not a regular file with content: read as a stream
+  EXPECT_FALSE(state.ok());
+}
+
+TEST(StateJsonLargeFile, ErrorsAreThoseOfOnePart) {
+  const std::string text = large_state(5000, ",");
+  const auto replaced = [&](const std::string& from, const std::string& to) {
+    std::string changed = text;
+    const std::size_t at = changed.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return changed.replace(at, from.size(), to);
+  };
+  expect_as_one_part(replaced("\"RE-I4999\",\"debtor\":\"D1\",\"invoice_date\":\"2025-0",
+                              "\"RE-I4999\",\"debtor\":\"D1\",\"invoice_date\":\"2025-1"),
+                     "a bad date in the last item");
+  expect_as_one_part(replaced("{\"id\":\"I4998\"", "{\"id\":\"I1\""), "a repeated id in the second half");
+  expect_as_one_part(replaced("\"payments\":[", "\"debtors\":[],\"payments\":["), "a member given twice");
+  expect_as_one_part(replaced("\"notices\":[{", "\"notices\":[\n{\n,"), "a syntax error near the end");
+  expect_as_one_part(replaced("\"RE-I2500\"", "\"RE-I2500},{\\\"id\\\":\""), "a record start in a string");
+  {
+    // A record in a comment, just where the reader looks for a place to split the file.
+    std::string commented = text;
+    const std::size_t at = commented.find("},{\"id\":", commented.size() / 2) + 2;
+    commented.insert(
+        at, "// },{\"id\":\"X\",\"debtor\":\"D0\",\"invoice_date\":\"2025-01-01\",\"amount\":\"1.00\"}\n");
+    expect_as_one_part(commented, "a record in a comment");
+  }
+  expect_as_one_part(replaced("\"RE-I2500\"", "\"RE-I2500 // \""), "a comment sign in a string");
+  expect_as_one_part(text + "  // trailing comment\n", "a trailing comment");
+  expect_as_one_part(text + "{}", "a second document");
 }
 
 }  // namespace
