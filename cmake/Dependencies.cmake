@@ -10,6 +10,7 @@ target_compile_definitions(mahnwerk_rapidjson INTERFACE RAPIDJSON_NOMEMBERITERAT
 
 find_package(SQLite3 REQUIRED)
 find_package(OpenSSL 3 REQUIRED)
+find_package(Boost 1.81 CONFIG REQUIRED)  # header-only: Beast and Asio (adapters/http)
 # DATEV XML (LedgerImport, document.xml); amounts are read as text (as_string), never as numbers.
 find_package(pugixml 1.13 CONFIG REQUIRED)
 # Time zones for the scheduler (GCC 12 has no std::chrono tzdb); reads /usr/share/zoneinfo.
