@@ -164,13 +164,15 @@ std::string row_where(const RowError& e) {
 
 core::Result<DatevSettings> datev_settings(const std::map<std::string, std::string>& settings,
                                            std::string_view fee_revenue, std::string_view interest_revenue,
-                                           const std::string& context) {
+                                           const std::string& context, const std::string& base_dir) {
   DatevSettings out;
   for (const auto& [name, target] :
        {std::pair{"inbox", &out.inbox}, {"outbox", &out.outbox}, {"archive", &out.archive}}) {
     const auto it = settings.find(name);
     if (it == settings.end() || it->second.empty()) return bad_config("required: a folder", context, name);
-    *target = it->second;
+    fs::path folder(it->second);
+    if (folder.is_relative() && !base_dir.empty()) folder = fs::path(base_dir) / folder;
+    *target = folder.lexically_normal().string();
   }
   if (out.inbox == out.outbox || out.inbox == out.archive || out.outbox == out.archive) {
     return bad_config("inbox, outbox and archive must be three different folders", context, "outbox");
@@ -490,7 +492,7 @@ std::vector<sync::PushResult> DatevAdapter::push_batch(std::span<const sync::Out
              std::nullopt};
         continue;
       }
-      locks.push_back({d->second, block->until, e.idempotency_key});
+      locks.push_back({d->second, block->until, e.idempotency_key, std::nullopt});
       lock_entry.push_back(i);
     } else if (kind_of(e.kind) != nullptr) {
       auto charge = parse_charge_payload(e.payload);

@@ -41,10 +41,11 @@ struct DatevSettings {
 // "archive" — folders; "berater", "mandant" — numbers; optional "skr" (SKR03 | SKR04, default
 // SKR03), "fiscal_year_start" (month 1..12, default 1), "account_length" (Sachkontenlänge, default
 // 4), "dictation") and TenantConfig::accounts (empty: the chart's defaults). kBadConfig naming
-// the setting, with `context` (the tenant) in front.
+// the setting, with `context` (the tenant) in front. Relative folders are made absolute against
+// `base_dir` (the folder of the file that names them; empty: the working directory).
 core::Result<DatevSettings> datev_settings(const std::map<std::string, std::string>& settings,
                                            std::string_view fee_revenue, std::string_view interest_revenue,
-                                           const std::string& context = {});
+                                           const std::string& context = {}, const std::string& base_dir = {});
 
 // A fee or interest write-back as its outbox payload carries it (connector/sync/commit_plan.cpp):
 //   {"type": "fee"|"flat_fee"|"interest", "item", "number", "debtor", "level", "amount",

@@ -36,6 +36,9 @@ core::Status check_lock(const DebtorLock& lock, const WriteHeader& header, std::
                                where);
   }
   if (lock.debtor.name.empty()) return core::invalid_input("name is empty", where);
+  if (lock.payment_terms && (*lock.payment_terms < 0 || *lock.payment_terms > 999)) {
+    return core::invalid_input("Fälligkeit in Tagen must be 0..999", where);
+  }
   return core::Ok{};
 }
 
@@ -68,7 +71,8 @@ void append_record(std::string& out, const DebtorLock& lock, ChangeLog& log) {
   row.set(dk_col::kEmail, to_cp1252(d.email, "E-Mail", kEmailMax, log));
   row.set(dk_col::kSprache, std::string(datev_language(d.language)));
   row.set(dk_col::kInsolvent, d.insolvent ? "1" : "0");
-  row.set(dk_col::kMahnsperreBis, format_ttmmjjjj(lock.until));
+  if (lock.until) row.set(dk_col::kMahnsperreBis, format_ttmmjjjj(*lock.until));
+  if (lock.payment_terms) row.set(dk_col::kFaelligkeitTage, std::to_string(*lock.payment_terms));
   row.append_to(out);
 }
 

@@ -4,6 +4,7 @@
 // addressee type, address, e-mail, language, insolvency — never as a bare lock.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,9 +15,10 @@
 namespace mahnwerk::datev {
 
 struct DebtorLock {
-  core::Debtor debtor;  // id = the Personenkonto (digits); the master data written in full
-  core::Date until;     // Mahnsperre bis
-  std::string key;      // idempotency key (reported in the write, not in the file)
+  core::Debtor debtor;               // id = the Personenkonto (digits); the master data written in full
+  std::optional<core::Date> until;   // Mahnsperre bis (none: a master record without lock)
+  std::string key;                   // idempotency key (reported in the write, not in the file)
+  std::optional<int> payment_terms;  // Fälligkeit in Tagen (Debitor), 0..999
 };
 
 // The DATEV Sprache code of a language ("de" 1, "en" 5, "fr" 4, "it" 19, "es" 10); "" for others.

@@ -52,6 +52,9 @@ core::Status check_booking(const Posting& b, const WriteHeader& header, std::siz
     return core::invalid_input("Gegenkonto must be 1 to 9 digits: \"" + b.contra_account + "\"", where);
   }
   if (b.belegfeld1.empty()) return core::invalid_input("Belegfeld 1 is empty", where);
+  if (b.skonto && (!b.skonto->is_positive() || b.skonto->currency().code() != b.amount.currency().code())) {
+    return core::invalid_input("Skonto must be positive and in the booking's currency", where);
+  }
   if (b.sachverhalt != 0 && b.sachverhalt != kSachverhaltMahnzins &&
       b.sachverhalt != kSachverhaltMahngebuehr) {
     return core::invalid_input("Sachverhalt must be 31 or 40, got " + std::to_string(b.sachverhalt), where);
@@ -71,6 +74,9 @@ void append_booking(std::string& out, const Posting& b, ChangeLog& log) {
   row.set(bs_col::kBelegfeld1, belegfeld1(b.belegfeld1, log));
   row.set(bs_col::kBelegfeld2, to_cp1252(b.belegfeld2, "Belegfeld 2", kBelegfeld2Max, log));
   row.set(bs_col::kBuchungstext, to_cp1252(b.text, "Buchungstext", kBuchungstextMax, log));
+  if (b.skonto) row.set(bs_col::kSkonto, format_amount(*b.skonto));
+  if (b.item_block) row.set(bs_col::kPostensperre, "1");
+  if (b.item_block_until) row.set(bs_col::kPostensperreBis, format_ttmmjjjj(*b.item_block_until));
   if (b.sachverhalt != 0) row.set(bs_col::kSachverhalt, std::to_string(b.sachverhalt));
   if (b.interest_block) row.set(bs_col::kZinssperre, "1");
   if (!b.key.empty()) {

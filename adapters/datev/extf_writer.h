@@ -40,17 +40,20 @@ struct WriteHeader {
 
 // One booking row to write (the reader's Booking is what a read row yields).
 struct Posting {
-  core::Money amount;                  // > 0
-  bool debit = true;                   // Soll/Haben-Kennzeichen of `account`: S (true) or H
-  std::string account;                 // Konto (digits): the debitor for write-backs
-  std::string contra_account;          // Gegenkonto (digits): the revenue account
-  core::Date date;                     // Belegdatum
-  std::string belegfeld1;              // UTF-8; written within DATEV's charset, at most 36 characters
-  std::string belegfeld2;              // at most 12 characters
-  std::string text;                    // Buchungstext (UTF-8, at most 60 characters)
-  int sachverhalt = 0;                 // 0, kSachverhaltMahnzins or kSachverhaltMahngebuehr
-  bool interest_block = false;         // Zinssperre
-  std::optional<core::Date> due_date;  // Fälligkeit
+  core::Money amount;                          // > 0
+  bool debit = true;                           // Soll/Haben-Kennzeichen of `account`: S (true) or H
+  std::string account;                         // Konto (digits): the debitor for write-backs
+  std::string contra_account;                  // Gegenkonto (digits): the revenue account
+  core::Date date;                             // Belegdatum
+  std::string belegfeld1;                      // UTF-8; written within DATEV's charset, at most 36 characters
+  std::string belegfeld2;                      // at most 12 characters
+  std::string text;                            // Buchungstext (UTF-8, at most 60 characters)
+  int sachverhalt = 0;                         // 0, kSachverhaltMahnzins or kSachverhaltMahngebuehr
+  std::optional<core::Money> skonto;           // Skonto taken with a payment (> 0), same currency
+  bool item_block = false;                     // Postensperre: no dunning, no payment run
+  std::optional<core::Date> item_block_until;  // Postensperre bis
+  bool interest_block = false;                 // Zinssperre
+  std::optional<core::Date> due_date;          // Fälligkeit
   std::string key;     // idempotency key; written as Zusatzinformation "mahnwerk" (at most 210)
   std::string record;  // names the booking in reports ("RE-2025-0101 fee level 1")
 };

@@ -30,6 +30,7 @@ inline constexpr int kGegenkonto = 8;
 inline constexpr int kBelegdatum = 10;
 inline constexpr int kBelegfeld1 = 11;
 inline constexpr int kBelegfeld2 = 12;
+inline constexpr int kSkonto = 13;
 inline constexpr int kBuchungstext = 14;
 inline constexpr int kPostensperre = 15;
 inline constexpr int kSachverhalt = 18;
@@ -57,6 +58,7 @@ inline constexpr int kOrt = 19;
 inline constexpr int kLand = 20;
 inline constexpr int kEmail = 33;
 inline constexpr int kSprache = 101;
+inline constexpr int kFaelligkeitTage = 110;
 inline constexpr int kInsolvent = 221;
 inline constexpr int kMahnsperreBis = 233;
 }  // namespace dk_col

@@ -80,7 +80,8 @@ std::vector<DebtorLock> locks() {
   consumer.language = "en";
   consumer.address = {"Musterweg 14b", "90489", "Nürnberg", "DE"};
   consumer.insolvent = true;
-  return {{business, core::make_date(2025, 12, 31), "k1"}, {consumer, core::make_date(2026, 1, 15), "k2"}};
+  return {{business, core::make_date(2025, 12, 31), "k1", 30},
+          {consumer, core::make_date(2026, 1, 15), "k2", std::nullopt}};
 }
 
 TEST(DebtorWriter, MatchesTheGoldenFileByteForByte) {
@@ -119,6 +120,8 @@ TEST(DebtorWriter, WritesFullRecordsOf254FieldsUnderHeader700Category16Version5)
   EXPECT_EQ(business[dk_col::kSprache - 1], "1");
   EXPECT_EQ(business[dk_col::kMahnsperreBis - 1], "31122025");
   EXPECT_EQ(business[dk_col::kInsolvent - 1], "0");
+  EXPECT_EQ(business[dk_col::kFaelligkeitTage - 1], "30");
+  EXPECT_EQ(consumer[dk_col::kFaelligkeitTage - 1], "");
   EXPECT_EQ(consumer[dk_col::kNameNatPerson - 1], "M\xFCller");
   EXPECT_EQ(consumer[dk_col::kVornameNatPerson - 1], "Hans-Peter");
   EXPECT_EQ(consumer[dk_col::kAdressattyp - 1], "1");
