@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 
 namespace mahnwerk::http {
 namespace {
@@ -66,6 +67,15 @@ microseconds backoff_delay(const RetryPolicy& policy, int retry, double uniform)
   return microseconds(static_cast<std::int64_t>(jittered));
 }
 
+// A credential's pacing: its bucket and the exchanges it has on the wire.
+struct Budget {
+  explicit Budget(RateBudget b) : bucket(b), max_in_flight(b.max_in_flight) {}
+  TokenBucket bucket;
+  int max_in_flight;
+  int in_flight = 0;
+  std::deque<std::function<void()>> waiting;  // sends held back by max_in_flight, in order
+};
+
 struct Client::Impl {
   Impl(Transport& t, ClientEnvironment env, Redactor r)
       : transport(t),
@@ -86,7 +96,7 @@ struct Client::Impl {
   Random* random;
   LogSink* log;
   Redactor redactor;
-  std::map<std::string, TokenBucket, std::less<>> buckets;
+  std::map<std::string, Budget, std::less<>> budgets;
 };
 
 struct Client::Call : std::enable_shared_from_this<Call> {
@@ -109,7 +119,13 @@ struct Client::Call : std::enable_shared_from_this<Call> {
   void start() {
     secrets = impl->redactor.secrets_of(request);
     auto parsed = Url::parse(request.url);
-    if (!parsed) return fail_local(Failure::kBadUrl, parsed.error().message);
+    if (!parsed) {
+      // Fails on the loop like every other outcome, never inside send().
+      return impl->transport.after(milliseconds(0),
+                                   [self = shared_from_this(), message = parsed.error().message] {
+                                     self->fail_local(Failure::kBadUrl, message);
+                                   });
+    }
     url = std::move(parsed).value();
     attempt();
   }
@@ -117,23 +133,47 @@ struct Client::Call : std::enable_shared_from_this<Call> {
   // Waits for the credential's budget, then sends.
   void attempt() {
     microseconds wait(0);
-    if (!request.credential.empty()) {
-      auto bucket = impl->buckets.find(request.credential);
-      if (bucket != impl->buckets.end()) wait = bucket->second.reserve(impl->clock->now());
-    }
+    if (Budget* b = budget()) wait = b->bucket.reserve(impl->clock->now());
     if (wait > microseconds(0))
       log(LogLevel::kDebug,
           "rate budget of " + request.credential + ": " + endpoint() + " waits " + ms_text(wait));
     impl->sleeper->sleep(wait, [self = shared_from_this()] { self->send(); });
   }
 
+  Budget* budget() const {
+    if (request.credential.empty()) return nullptr;
+    auto it = impl->budgets.find(request.credential);
+    return it == impl->budgets.end() ? nullptr : &it->second;
+  }
+
   void send() {
+    Budget* b = budget();
+    if (b != nullptr && b->max_in_flight > 0) {
+      if (b->in_flight >= b->max_in_flight) {
+        b->waiting.push_back([self = shared_from_this()] { self->send(); });
+        return;
+      }
+      ++b->in_flight;
+    }
     ++outcome.attempts;
     log(LogLevel::kDebug, "> " + endpoint() + " (attempt " + std::to_string(outcome.attempts) + ")");
     if (logs(LogLevel::kTrace))
       log(LogLevel::kTrace, "> headers:\n" + impl->redactor.headers(request.headers));
-    impl->transport.exchange(request,
-                             [self = shared_from_this()](Exchange ex) { self->received(std::move(ex)); });
+    impl->transport.exchange(request, [self = shared_from_this()](Exchange ex) {
+      self->release_slot();
+      self->received(std::move(ex));
+    });
+  }
+
+  // Frees this exchange's place on the wire and lets the credential's next waiting send go.
+  void release_slot() {
+    Budget* b = budget();
+    if (b == nullptr || b->max_in_flight <= 0) return;
+    --b->in_flight;
+    if (b->waiting.empty()) return;
+    auto next = std::move(b->waiting.front());
+    b->waiting.pop_front();
+    impl->transport.after(milliseconds(0), std::move(next));
   }
 
   void received(Exchange ex) {
@@ -202,9 +242,7 @@ struct Client::Call : std::enable_shared_from_this<Call> {
   // A rate-limited answer concerns the credential, not just this request: every request of it
   // waits, including those that are not retried.
   void hold_back_credential(microseconds wait) {
-    if (request.credential.empty()) return;
-    auto bucket = impl->buckets.find(request.credential);
-    if (bucket != impl->buckets.end()) bucket->second.block_until(impl->clock->now() + wait);
+    if (Budget* b = budget()) b->bucket.block_until(impl->clock->now() + wait);
   }
 
   void redirect() {
@@ -272,7 +310,7 @@ Client::Client(Transport& transport, ClientEnvironment environment, Redactor red
 Client::~Client() = default;
 
 void Client::set_rate_budget(const std::string& credential, RateBudget budget) {
-  impl_->buckets.insert_or_assign(credential, TokenBucket(budget));
+  impl_->budgets.insert_or_assign(credential, Budget(budget));
 }
 
 void Client::send(Request request, std::function<void(Outcome)> done) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <coroutine>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -139,7 +140,8 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  // Requests naming `credential` are paced by `budget` from now on (replaces an earlier one).
+  // Requests naming `credential` are paced by `budget` from now on (replaces an earlier one;
+  // REQUIRES: none of the credential's requests in flight).
   void set_rate_budget(const std::string& credential, RateBudget budget);
 
   // Starts `request`; `done` is called once on the transport's loop. A 2xx response is ok();
@@ -150,6 +152,28 @@ class Client {
   void send(Request request, std::function<void(Outcome)> done);
   // send() and run the transport until everything is done. REQUIRES: not on the loop.
   Outcome fetch(Request request);
+
+  // send() for C++20 coroutines of any task type, without Asio in sight:
+  //   http::Outcome o = co_await client.async_send(request);
+  // The coroutine resumes on the transport's loop. The awaiter must be awaited at once.
+  class SendAwaiter {
+   public:
+    SendAwaiter(Client& client, Request request) : client_(client), request_(std::move(request)) {}
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> handle) {
+      client_.send(std::move(request_), [this, handle](Outcome o) {
+        outcome_ = std::move(o);
+        handle.resume();
+      });
+    }
+    Outcome await_resume() { return std::move(outcome_); }
+
+   private:
+    Client& client_;
+    Request request_;
+    Outcome outcome_;
+  };
+  SendAwaiter async_send(Request request) { return SendAwaiter(*this, std::move(request)); }
 
  private:
   struct Call;

@@ -12,6 +12,9 @@ using TimePoint = std::chrono::sys_time<std::chrono::microseconds>;
 struct RateBudget {
   double per_second = 2.0;  // sustained rate; REQUIRES > 0
   int burst = 1;            // requests allowed back to back after a quiet spell; REQUIRES >= 1
+  // Most exchanges of the credential on the wire at once (Xero: 5 per tenant); 0: no limit.
+  // Enforced by the Client, not by the bucket.
+  int max_in_flight = 0;
 };
 
 class TokenBucket {

@@ -7,6 +7,8 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <coroutine>
+#include <exception>
 #include <thread>
 
 #include "adapters/http/beast_transport.h"
@@ -606,6 +608,61 @@ TEST_F(HttpClient, RateLimitedResponseHoldsBackTheWholeCredential) {
   r.credential = "other";
   ASSERT_TRUE(c.client.fetch(r).ok());
   EXPECT_EQ(c.sleeper.delays().back(), 0us);  // other credentials are not held back
+}
+
+TEST_F(HttpClient, MaxInFlightCapsTheCredentialsConnections) {
+  TestServer server(tls_options(), [](const ServedRequest& r) { return ok(r.target); });
+  VirtualClient c;
+  c.client.set_rate_budget("xero-tenant", RateBudget{1000.0, 1000, 2});
+  int done = 0;
+  for (int i = 0; i < 10; ++i) {
+    Request r = get(server, "/" + std::to_string(i));
+    r.credential = "xero-tenant";
+    c.client.send(r, [&done, i](Outcome o) { done += o.ok() && o.response.body == "/" + std::to_string(i); });
+  }
+  c.transport.run();
+  EXPECT_EQ(done, 10);
+  EXPECT_EQ(server.connections(), 2u);  // never more than two on the wire, each reused
+  EXPECT_EQ(c.transport.stats().reused, 8u);
+}
+
+// The smallest coroutine type: starts at once, nobody awaits it.
+struct Detached {
+  struct promise_type {
+    Detached get_return_object() { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() {}
+    void unhandled_exception() { std::terminate(); }
+  };
+};
+
+Detached pull_pages(Client& client, Request request, int pages, std::vector<std::string>& bodies) {
+  const std::string base = request.url;
+  for (int page = 0; page < pages; ++page) {
+    request.url = base + "?page=" + std::to_string(page);
+    const Outcome o = co_await client.async_send(request);
+    bodies.push_back(o.ok() ? o.response.body : o.error->to_error().to_string());
+  }
+}
+
+TEST_F(HttpClient, CoroutinesAwaitRequestsWithoutAsio) {
+  TestServer server(tls_options(), [](const ServedRequest& r) { return ok(r.target); });
+  VirtualClient c;
+  std::vector<std::string> a, b;
+  pull_pages(c.client, get(server, "/tenant-a"), 3, a);
+  pull_pages(c.client, get(server, "/tenant-b"), 2, b);
+  Request bad;
+  bad.url = "ftp://nowhere/";
+  std::vector<std::string> failed;
+  pull_pages(c.client, bad, 1, failed);  // fails on the loop, not inside send()
+  EXPECT_TRUE(a.empty());
+  EXPECT_TRUE(failed.empty());
+  c.transport.run();
+  EXPECT_EQ(a, (std::vector<std::string>{"/tenant-a?page=0", "/tenant-a?page=1", "/tenant-a?page=2"}));
+  EXPECT_EQ(b, (std::vector<std::string>{"/tenant-b?page=0", "/tenant-b?page=1"}));
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_NE(failed[0].find("scheme must be http or https"), std::string::npos) << failed[0];
 }
 
 TEST_F(HttpClient, NoSecretInAnyLogLineOrErrorAtTraceLevel) {
