@@ -220,6 +220,22 @@ TEST_F(HttpClient, PooledConnectionClosedByTheServerIsReplacedTransparently) {
   EXPECT_EQ(server.connections(), 2u);
 }
 
+TEST_F(HttpClient, PlainHttpForOnPremisesServicesKeepsAliveToo) {
+  TestServer server(ServerOptions{false, "", ""},
+                    [](const ServedRequest& r) { return ok(r.method + r.target); });
+  VirtualClient c;
+  for (const Method m : {Method::kGet, Method::kPut, Method::kDelete}) {
+    Request r;
+    r.method = m;
+    r.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/datev/api";
+    const Outcome outcome = c.client.fetch(r);
+    ASSERT_TRUE(outcome.ok()) << outcome.error->to_error().to_string();
+    EXPECT_EQ(outcome.response.body, std::string(to_string(m)) + "/datev/api");
+    EXPECT_EQ(outcome.response.tls_version, "");
+  }
+  EXPECT_EQ(server.connections(), 1u);
+}
+
 TEST_F(HttpClient, ConnectTimeoutWhenTheHandshakeStalls) {
   ServerOptions stalling = tls_options();
   stalling.stall_handshake = true;
@@ -343,6 +359,39 @@ TEST_F(HttpClient, RedirectToAnotherOriginDropsTheCredentials) {
   ASSERT_EQ(target.served().size(), 1u);
   EXPECT_EQ(find_header(target.served()[0].headers, "Authorization"), nullptr);
   EXPECT_NE(find_header(target.served()[0].headers, "Accept"), nullptr);
+}
+
+TEST_F(HttpClient, SeeOtherTurnsAPostIntoAGetAndOtherRedirectsOfAPostAreNotFollowed) {
+  TestServer server(tls_options(), [](const ServedRequest& r) {
+    if (r.target == "/create") return Reply{303, {{"Location", "/result"}}, ""};
+    if (r.target == "/moved") return Reply{301, {{"Location", "/result"}}, ""};
+    return ok(r.method + " " + r.body);
+  });
+  VirtualClient c;
+  Request r = get(server, "/create");
+  r.method = Method::kPost;
+  r.body = "{\"a\":1}";
+  r.headers = {{"Content-Type", "application/json"}};
+  const Outcome see_other = c.client.fetch(r);
+  ASSERT_TRUE(see_other.ok()) << see_other.error->to_error().to_string();
+  EXPECT_EQ(see_other.response.body, "GET ");
+  EXPECT_EQ(find_header(server.served().at(1).headers, "Content-Type"), nullptr);
+
+  r.url = "https://localhost:" + std::to_string(server.port()) + "/moved";
+  const Outcome moved = c.client.fetch(r);
+  ASSERT_FALSE(moved.ok());
+  EXPECT_EQ(moved.error->error_class, ErrorClass::kInvalid);
+  EXPECT_EQ(moved.error->message, "redirect 301 not followed");
+}
+
+TEST_F(HttpClient, RedirectFromHttpsToHttpIsRefused) {
+  TestServer server(tls_options(), [](const ServedRequest&) {
+    return Reply{302, {{"Location", "http://localhost:1/plain"}}, ""};
+  });
+  VirtualClient c;
+  const Outcome outcome = c.client.fetch(get(server, "/"));
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.error->message, "redirect from https to http refused");
 }
 
 // Answers with `first` replies in order, then 200.

@@ -2,6 +2,8 @@
 // backoff, error classes and envelopes, redaction.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "adapters/http/client.h"
 #include "adapters/http/errors.h"
 #include "adapters/http/proxy.h"
@@ -97,6 +99,22 @@ TEST(ProxySettings, CredentialsAreCutOutAndBadProxiesRefused) {
   EXPECT_EQ(bad.error().to_string().find("s3cr3t"), std::string::npos);
   auto none = ProxySettings::parse("", "");
   EXPECT_FALSE(none->https_proxy.has_value());
+}
+
+TEST(ProxySettings, FromEnvironmentPrefersLowerCaseNames) {
+  setenv("HTTPS_PROXY", "http://upper:1", 1);
+  setenv("https_proxy", "http://lower:2", 1);
+  setenv("NO_PROXY", "upper.example", 1);
+  unsetenv("no_proxy");
+  auto s = ProxySettings::from_environment();
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->https_proxy->origin(), "http://lower:2");
+  EXPECT_EQ(s->no_proxy, std::vector<std::string>{"upper.example"});
+  unsetenv("https_proxy");
+  EXPECT_EQ(ProxySettings::from_environment()->https_proxy->origin(), "http://upper:1");
+  unsetenv("HTTPS_PROXY");
+  unsetenv("NO_PROXY");
+  EXPECT_FALSE(ProxySettings::from_environment()->https_proxy.has_value());
 }
 
 TEST(TokenBucket, TwoPerSecondSpacesRequestsHalfASecondApart) {
