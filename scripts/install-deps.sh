@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libssl-dev rapidjson-dev libpugixml-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev libpq-dev libcli11-dev
+  libzip-dev libxml2-utils  # DATEV XML write-back: ZIP packing; xmllint validates against the XSDs in tests
   libhowardhinnant-date-dev tzdata
   time
 )

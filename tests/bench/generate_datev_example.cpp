@@ -3,7 +3,10 @@
 // data and about 3,000 invoices of the first half of 2025 with payments, partial payments,
 // credit notes, Skonto, item and debtor locks as an EXTF Buchungsstapel — Windows-1252, CRLF,
 // written by mahnwerk's own DATEV writers. Deterministic: the same output for every run.
+// Also mahnwerk's own record of the notices sent before (history.json, canonical JSON), since a
+// DATEV export carries no dunning history: reminders and notices of May and June 2025.
 //   generate_datev_example OUT_DIR   writes OUT_DIR/EXTF_Debitoren.csv, OUT_DIR/EXTF_Buchungsstapel.csv
+//                                    and OUT_DIR/../history.json
 #include <array>
 #include <cstdint>
 #include <cstdio>
@@ -179,6 +182,22 @@ int main(int argc, char** argv) {
 
   // --- invoices and what happened to them
   std::vector<datev::Posting> postings;
+  std::string history = "{\n  \"notices\": [";
+  std::size_t notices = 0;
+  // Earlier notices of an unpaid invoice: a reminder 10 days after the due date, then each next
+  // level 17 days later, as long as that was before 2025-06-20 (the last run before the demo's).
+  const auto record_notices = [&](const std::string& id, Date due, int max_level) {
+    Date when = mahnwerk::core::add_days(due, 10);
+    for (int level = 0; level <= max_level && mahnwerk::core::day_number(when) <=
+                                                  mahnwerk::core::day_number(make_date(2025, 6, 20));
+         ++level) {
+      while (mahnwerk::core::is_weekend(when)) when = mahnwerk::core::add_days(when, 1);
+      history += std::string(notices++ == 0 ? "\n" : ",\n") + "    {\"item\": \"" + id +
+                 "\", \"level\": " + std::to_string(level) + ", \"date\": \"" +
+                 mahnwerk::core::format_date(when) + "\"}";
+      when = mahnwerk::core::add_days(when, 17);
+    }
+  };
   for (int n = 0; n < kInvoices; ++n) {
     const int debtor = rng.between(0, kDebtors - 1);
     const std::string account = std::to_string(10001 + debtor);
@@ -223,6 +242,7 @@ int main(int argc, char** argv) {
             booking(gross, "1200", account, pay_date(5, days + 25), number, "Zahlung " + number));
       }
     } else if (outcome <= paid_share + 8) {  // partial payment
+      record_notices(account + "/" + number, due, 1);
       postings.push_back(booking(gross * rng.between(20, 70) / 100, "1200", account, pay_date(10, 40), number,
                                  "Teilzahlung " + number));
     } else if (outcome <= paid_share + 12) {  // credit note (Gutschrift), partial or whole
@@ -241,7 +261,8 @@ int main(int argc, char** argv) {
   }
   std::ofstream(out + "/EXTF_Debitoren.csv", std::ios::binary) << master->files.at(0).bytes;
   std::ofstream(out + "/EXTF_Buchungsstapel.csv", std::ios::binary) << bookings->files.at(0).bytes;
-  std::printf("%d debtors, %zu bookings (%d invoices) written to %s\n", kDebtors, postings.size(), kInvoices,
-              out.c_str());
+  std::ofstream(out + "/../history.json", std::ios::binary) << history << "\n  ]\n}\n";
+  std::printf("%d debtors, %zu bookings (%d invoices), %zu earlier notices written to %s\n", kDebtors,
+              postings.size(), kInvoices, notices, out.c_str());
   return 0;
 }
