@@ -18,6 +18,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <exception>
 #include <vector>
 
@@ -75,6 +78,15 @@ std::string base64(std::string_view text) {
 bool closed_by_peer(const error_code& ec) {
   return ec == net::error::eof || ec == net::error::connection_reset || ec == net::error::broken_pipe ||
          ec == bhttp::error::end_of_stream || ec == ssl::error::stream_truncated;
+}
+
+// A pooled connection whose peer has hung up (EOF, or a TLS close_notify waiting to be read)
+// is dropped before use rather than found dead after the request was written: one
+// non-blocking peek, as curl checks its pooled connections.
+bool peer_hung_up(beast::tcp_stream& stream) {
+  char byte = 0;
+  const ssize_t n = ::recv(stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
 }
 
 std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
@@ -138,9 +150,13 @@ struct BeastTransport::Impl {
     while (it != idle.end() && !it->second.empty()) {
       std::unique_ptr<Connection> conn = std::move(it->second.back());
       it->second.pop_back();
-      if (Steady::now() - conn->idle_since < options.idle_timeout && conn->lowest().socket().is_open()) {
-        return conn;
+      if (Steady::now() - conn->idle_since >= options.idle_timeout || !conn->lowest().socket().is_open())
+        continue;
+      if (peer_hung_up(conn->lowest())) {
+        ++stats.dead_dropped;
+        continue;
       }
+      return conn;
     }
     return nullptr;
   }
@@ -157,14 +173,16 @@ struct BeastTransport::Impl {
                                                           Exchange& ex) {
     auto override_it = options.resolve.find(target.host);
     const std::string& host = override_it == options.resolve.end() ? target.host : override_it->second;
-    tcp::resolver resolver(ioc);
+    // The resolver has no timeout of its own: a timer cancels it. The timer's handler may
+    // already be queued when the resolve completes, so it holds the resolver only weakly.
+    auto resolver = std::make_shared<tcp::resolver>(ioc);
     net::steady_timer guard(ioc, deadline.at);
-    guard.async_wait([&resolver](error_code ec) {
-      if (!ec) resolver.cancel();
+    guard.async_wait([weak = std::weak_ptr<tcp::resolver>(resolver)](error_code ec) {
+      if (auto r = weak.lock(); r && !ec) r->cancel();
     });
     error_code ec;
-    auto endpoints = co_await resolver.async_resolve(host, std::to_string(target.port),
-                                                     net::redirect_error(net::use_awaitable, ec));
+    auto endpoints = co_await resolver->async_resolve(host, std::to_string(target.port),
+                                                      net::redirect_error(net::use_awaitable, ec));
     guard.cancel();
     if (ec) {
       const bool late = Steady::now() >= deadline.at;

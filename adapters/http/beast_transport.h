@@ -31,7 +31,8 @@ struct TransportStats {
   std::size_t connections_opened = 0;  // TCP connections made (to servers or proxies)
   std::size_t tls_handshakes = 0;      // successful handshakes
   std::size_t reused = 0;              // exchanges that used a pooled connection
-  std::size_t stale_retries = 0;       // pooled connections found closed and replaced
+  std::size_t dead_dropped = 0;        // pooled connections the peer had closed, dropped unused
+  std::size_t stale_retries = 0;       // pooled connections that broke during a request, replaced
 };
 
 class BeastTransport final : public Transport {

@@ -204,7 +204,7 @@ TEST_F(HttpClient, KeepAliveReusesOneConnectionPerHost) {
   EXPECT_EQ(c.transport.idle_connections(), 1u);
 }
 
-TEST_F(HttpClient, PooledConnectionClosedByTheServerIsReplacedTransparently) {
+TEST_F(HttpClient, PooledConnectionClosedByTheServerIsNotUsed) {
   TestServer server(tls_options(), [](const ServedRequest& r) {
     Reply reply = ok(r.target);
     reply.act = Reply::Act::kRespondClose;  // announces keep-alive, then hangs up
@@ -216,8 +216,45 @@ TEST_F(HttpClient, PooledConnectionClosedByTheServerIsReplacedTransparently) {
   ASSERT_TRUE(second.ok()) << second.error->to_error().to_string();
   EXPECT_EQ(second.response.body, "/2");
   EXPECT_EQ(second.attempts, 1);
+  // Normally the hang-up is seen before reuse; should it arrive a moment too late, the request
+  // breaks on the pooled connection and is sent again on a fresh one.
+  EXPECT_EQ(c.transport.stats().dead_dropped + c.transport.stats().stale_retries, 1u);
+  EXPECT_EQ(server.connections(), 2u);
+}
+
+// On its first connection, the server answers once and then drops the next request unanswered.
+Reply drop_second_on_first_connection(const ServedRequest& r, std::atomic<int>& seen_on_first) {
+  if (r.connection == 1 && ++seen_on_first == 2) return Reply{200, {}, "", Reply::Act::kDrop};
+  return ok(r.method + " " + r.target);
+}
+
+TEST_F(HttpClient, PooledConnectionBreakingMidRequestIsRetriedOnlyWhenRepeatable) {
+  std::atomic<int> seen{0};
+  TestServer server(tls_options(),
+                    [&seen](const ServedRequest& r) { return drop_second_on_first_connection(r, seen); });
+  VirtualClient c;
+  ASSERT_TRUE(c.client.fetch(get(server, "/1")).ok());
+  const Outcome get_again = c.client.fetch(get(server, "/2"));
+  ASSERT_TRUE(get_again.ok()) << get_again.error->to_error().to_string();
+  EXPECT_EQ(get_again.response.body, "GET /2");
   EXPECT_EQ(c.transport.stats().stale_retries, 1u);
   EXPECT_EQ(server.connections(), 2u);
+
+  std::atomic<int> seen_post{0};
+  TestServer post_server(tls_options(), [&seen_post](const ServedRequest& r) {
+    return drop_second_on_first_connection(r, seen_post);
+  });
+  VirtualClient p;
+  ASSERT_TRUE(p.client.fetch(get(post_server, "/1")).ok());
+  Request post = get(post_server, "/v1/dunnings");
+  post.method = Method::kPost;
+  post.body = "{}";
+  post.retry.max_attempts = 3;
+  const Outcome posted = p.client.fetch(post);
+  ASSERT_FALSE(posted.ok());
+  EXPECT_TRUE(posted.error->may_have_committed);  // the server got it: look up before retrying
+  EXPECT_EQ(posted.attempts, 1);
+  EXPECT_EQ(post_server.requests(), 2u);
 }
 
 TEST_F(HttpClient, PlainHttpForOnPremisesServicesKeepsAliveToo) {
