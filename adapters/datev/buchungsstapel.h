@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "adapters/datev/extf_reader.h"
 #include "connector/core/date.h"
@@ -66,6 +67,30 @@ struct Booking {
   std::optional<core::Date> postensperre_bis;
   std::optional<core::Date> faelligkeit;
   bool generalumkehr = false;  // #118 = 1, or a BU-Schlüssel with Berichtigungsschlüssel 2
+};
+
+// Parses records of `reader` into bookings. parse() returns false and appends one RowError per bad
+// field when the record is not usable. Reuses its scratch text between records.
+class BookingParser {
+ public:
+  BookingParser(const ExtfReader& reader, std::vector<RowError>& errors) : reader_(reader), errors_(errors) {}
+  bool parse(const Record& rec, Booking& b);
+
+ private:
+  void fail(int column, std::string message);
+  std::string_view raw(int column);
+  std::string_view text(int column, std::string& scratch);
+  template <typename Parse, typename T>
+  T value(int column, Parse parse_fn, T fallback);
+  bool flag(int column);
+  std::optional<core::Date> optional_date(int column);
+
+  const ExtfReader& reader_;
+  std::vector<RowError>& errors_;
+  const Record* rec_ = nullptr;
+  bool ok_ = true;
+  std::string scratch1_;
+  std::string scratch2_;
 };
 
 // Reads every data record of an opened Buchungsstapel. Each valid record is passed to

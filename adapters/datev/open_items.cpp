@@ -25,7 +25,8 @@ std::size_t OpenItemDeriver::KeyHash::operator()(const Key& k) const noexcept {
 
 // Geldkonten (Kasse, Bank, Geldtransit) of the standard charts, on the four-digit base: SKR03
 // class 1 money accounts 1000-1399, SKR04 1460 (Geldtransit) and 1600-1899. Without a chart,
-// every contra account counts as money (a credit is then a payment at its date).
+// every contra account counts as money for credits (a credit is then a payment at its date), but
+// a debit is then always a charge (never taken for a returned payment).
 bool OpenItemDeriver::is_money_account(std::uint64_t account, int digits) const {
   if (skr_ != "03" && skr_ != "04") return true;
   if (digits > sachkontenlaenge_) return false;  // a Personenkonto
@@ -79,7 +80,7 @@ core::Status OpenItemDeriver::post(std::uint64_t account, bool debit, const Book
     a.balance += b.amount_cents;
     if (dunning) {
       a.dunning += b.amount_cents;
-    } else if (b.generalumkehr || contra_is_money) {
+    } else if (b.generalumkehr || (contra_is_money && has_chart())) {
       // A reversed payment or a returned direct debit: the last payments no longer count.
       std::int64_t left = b.amount_cents;
       while (left > 0 && !a.payments.empty()) {
@@ -153,9 +154,10 @@ OpenItemDeriver::Result OpenItemDeriver::finish(const std::unordered_map<std::st
     item.number = k.number;
     item.debtor = debtor;
     item.invoice_date = core::from_day_number(a.first_day != 0 ? a.first_day : a.any_day);
-    // Payments go to costs first (§ 367 BGB): posted fees and interest are paid before the
-    // principal, so the principal still open is what exceeds them.
-    const std::int64_t dunning_open = std::clamp<std::int64_t>(a.dunning, 0, a.balance);
+    // Payments go to costs first (§ 367 BGB): what was credited on the item pays the posted fees
+    // and interest before the principal; the principal still open is the balance less the rest.
+    const std::int64_t credited = a.invoiced + a.dunning - a.balance;
+    const std::int64_t dunning_open = std::clamp<std::int64_t>(a.dunning - credited, 0, a.balance);
     const std::int64_t principal_open = a.balance - dunning_open;
     const bool dunning_only = a.invoiced <= 0 && a.dunning > 0;
     item.amount = Money(dunning_only ? a.balance : std::max(a.invoiced, principal_open), a.currency);

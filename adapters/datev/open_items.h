@@ -107,6 +107,7 @@ class OpenItemDeriver {
 
   core::Status post(std::uint64_t account, bool debit, const Booking& b, bool contra_is_money);
   bool is_money_account(std::uint64_t account, int digits) const;
+  bool has_chart() const { return skr_ == "03" || skr_ == "04"; }
 
   int sachkontenlaenge_;
   std::string skr_;
