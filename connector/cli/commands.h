@@ -15,6 +15,9 @@ void register_propose_command(CLI::App& app, int& exit_code);
 void register_letters_command(CLI::App& app, int& exit_code);
 void register_datev_writeback_commands(CLI::App& app, int& exit_code);  // datev import, writeback
 void register_config_command(CLI::App& app, int& exit_code);  // config check, init
+void register_audit_command(CLI::App& app, int& exit_code);    // audit verify
+void register_history_command(CLI::App& app, int& exit_code);  // history --item | --debtor
+void register_status_command(CLI::App& app, int& exit_code);   // status
 
 // Adds --basiszins and --region to a subcommand.
 void add_law_options(CLI::App& command, LawOptions& options);

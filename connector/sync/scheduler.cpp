@@ -120,9 +120,11 @@ core::Result<bool> Scheduler::run_leased(const ScheduledTenant& tenant, TickRepo
   // The slot counts from the start of the run: a job longer than an `every` interval does not
   // push the following runs later and later.
   last_runs_[tenant.id] = started;
+  // The job may give the lease back itself (the sync job takes and releases the same lease with
+  // the same owner), and a manual sync may have taken it since: either way it is no longer ours.
   auto released =
       in_transaction(store_, [&](Transaction& tx) { return tx.release_lease(tenant.id, options_.owner); });
-  if (!released) return released.error();
+  if (!released && released.error().kind != core::ErrorKind::kConflict) return released.error();
   return true;
 }
 
