@@ -13,6 +13,7 @@ void register_claim_command(CLI::App& app, int& exit_code);
 void register_plan_command(CLI::App& app, int& exit_code);
 void register_propose_command(CLI::App& app, int& exit_code);
 void register_letters_command(CLI::App& app, int& exit_code);
+void register_datev_command(CLI::App& app, int& exit_code);  // datev read, check
 void register_datev_writeback_commands(CLI::App& app, int& exit_code);  // datev import, writeback
 void register_config_command(CLI::App& app, int& exit_code);  // config check, init
 void register_audit_command(CLI::App& app, int& exit_code);    // audit verify
