@@ -159,6 +159,28 @@ TEST_F(HttpClient, CertificateFromAnUntrustedCaIsRefused) {
   EXPECT_EQ(server.requests(), 0u);
 }
 
+TEST_F(HttpClient, EachTenantTrustsOnlyItsOwnCaFileOnOneTransport) {
+  TestServer office_a(tls_options(), [](const ServedRequest&) { return ok("a"); });
+  TestServer office_b(tls_options(other_ca_.issue({"localhost"}, {})),
+                      [](const ServedRequest&) { return ok("b"); });
+  const std::string other_ca_file = dir_.write("other-ca.pem", other_ca_.cert_pem());
+  VirtualClient c;
+  Request to_a = get(office_a, "/");
+  Request to_b = get(office_b, "/");
+  to_b.ca_file = other_ca_file;
+  Outcome a, b, a_with_b_ca;
+  c.client.send(to_a, [&](Outcome o) { a = std::move(o); });
+  c.client.send(to_b, [&](Outcome o) { b = std::move(o); });
+  to_a.ca_file = other_ca_file;
+  c.client.send(to_a, [&](Outcome o) { a_with_b_ca = std::move(o); });
+  c.transport.run();
+  ASSERT_TRUE(a.ok()) << a.error->to_error().to_string();
+  ASSERT_TRUE(b.ok()) << b.error->to_error().to_string();
+  EXPECT_EQ(a.response.body + b.response.body, "ab");
+  ASSERT_FALSE(a_with_b_ca.ok());
+  EXPECT_EQ(a_with_b_ca.error->error_class, ErrorClass::kTls);
+}
+
 TEST_F(HttpClient, MissingCaFileIsATlsErrorNamingTheFile) {
   TestServer server(tls_options(), [](const ServedRequest&) { return ok("x"); });
   VirtualClient c;
