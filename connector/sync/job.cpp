@@ -359,8 +359,10 @@ class Job {
           !s)
         return s;
     }
-    report_.message = "proposal " + std::to_string(*report_.proposal_id) +
-                      " awaits approval: mahnwerk proposal approve " + std::to_string(*report_.proposal_id);
+    report_.message = options_.dry_run ? std::string("would be stored as a pending proposal for approval")
+                                       : "proposal " + std::to_string(*report_.proposal_id) +
+                                             " awaits approval: mahnwerk proposal approve " +
+                                             std::to_string(*report_.proposal_id);
     return core::Ok{};
   }
 

@@ -90,7 +90,8 @@ struct JobReport {
 };
 
 // Runs one tenant's job at clock.now():
-//  1. takes the tenant's lease (kConflict naming the holder when another owner has it);
+//  1. takes the tenant's lease (kConflict naming the holder when another owner has it; a caller
+//     that holds it already under options.lease_owner, like the scheduler, has it extended);
 //  2. pulls (from the stored cursor unless `full` or the adapter is not incremental); a failed
 //     pull is recorded (pull record, audit "pull_failed", run record) and ends the job with
 //     kPullFailed after draining what earlier runs committed;

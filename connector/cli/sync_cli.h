@@ -1,0 +1,50 @@
+// What `mahnwerk sync` and `mahnwerk proposal` share: a tenant's job settings from its office
+// configuration, the lease owner of this process, and how a job report is printed (text and
+// JSON) and mapped to an exit code.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "adapters/jsonfile/office_config.h"
+#include "connector/cli/json_output.h"
+#include "connector/core/basiszins.h"
+#include "connector/core/result.h"
+#include "connector/store/sqlite_store.h"
+#include "connector/sync/job.h"
+
+namespace mahnwerk::cli {
+
+// The sync job's settings for `tenant` (policy, approval mode, max pull age, creditor, booking
+// accounts, the policy's holiday region). kBadConfig for an unknown holiday region.
+core::Result<sync::TenantSettings> tenant_settings(const jsonfile::TenantConfig& tenant,
+                                                   const core::BasiszinsTable& basiszins);
+
+// The state database: DIR/mahnwerk.db for `--state DIR`, else store::default_state_path()
+// ($STATE_DIRECTORY, $XDG_STATE_HOME/mahnwerk, ~/.local/state/mahnwerk). With `create`, a
+// missing DIR is created (mode 0700) and so is the database; without, a missing database is
+// kNotFound naming it ("has anything been synced yet?").
+std::string state_database(const std::string& dir);
+inline constexpr const char* kStateHelp =
+    "state directory holding mahnwerk.db (default: $STATE_DIRECTORY, else $XDG_STATE_HOME/mahnwerk, else "
+    "~/.local/state/mahnwerk)";
+core::Result<std::unique_ptr<store::SqliteStore>> open_state_database(const std::string& dir, bool create);
+
+// "host:pid": who holds a tenant's lease while this process works on it.
+std::string lease_owner();
+
+// Who decides a proposal: --by, else $USER, else $LOGNAME, else "unknown".
+std::string person(const std::string& by);
+
+// The human-readable report of one tenant's job (dry runs list what would be committed).
+void print_report(const sync::JobReport& report);
+// The report as one JSON object.
+void write_report(JsonWriter& w, const sync::JobReport& report);
+
+// The exit code of a job that ran: 0, EX_TEMPFAIL for a stale tenant or write-backs that ended
+// failed, the pull error's code for a failed pull.
+int exit_code_of(const sync::JobReport& report);
+// The worse of two exit codes (for --all): ok < tempfail < data < input < permission < config < software.
+int worse_exit_code(int a, int b);
+
+}  // namespace mahnwerk::cli
