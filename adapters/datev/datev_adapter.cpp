@@ -21,6 +21,7 @@
 #include <unordered_set>
 
 #include "adapters/datev/open_items.h"
+#include "adapters/datev/xml_writer.h"
 #include "adapters/jsonfile/json_util.h"
 #include "connector/sync/audit.h"
 #include "connector/sync/store.h"
@@ -191,6 +192,11 @@ core::Result<DatevSettings> datev_settings(const std::map<std::string, std::stri
   }
   out.header.skr = std::string(skr_code(chart));
   if (auto it = settings.find("dictation"); it != settings.end()) out.header.dictation = it->second;
+  if (auto it = settings.find("format"); it != settings.end()) {
+    if (it->second != "extf" && it->second != "xml")
+      return bad_config("must be extf or xml", context, "format");
+    out.xml = it->second == "xml";
+  }
   out.header.description = "mahnwerk Mahngebühren/Zinsen";
   auto accounts = revenue_accounts(chart, fee_revenue, interest_revenue);
   if (!accounts) {
@@ -431,6 +437,25 @@ core::Status DatevAdapter::append_manifest(const std::string& lines) {
   return core::Ok{};
 }
 
+core::Result<ExtfWrite> DatevAdapter::xml_archive(const WriteHeader& header,
+                                                  std::span<const Posting> postings,
+                                                  const std::string& stem) const {
+  const std::map<std::string, core::Debtor> debtors(debtors_.begin(), debtors_.end());
+  auto xml = write_ledger_import(header, postings, debtors);
+  if (!xml) return xml.error();
+  auto zip = pack_xml_archive(*xml);
+  if (!zip) return zip.error();
+  ExtfWrite out;
+  out.changes = std::move(xml->changes);
+  ExtfFile file;
+  file.name = stem + ".zip";
+  file.bytes = std::move(zip).value();
+  for (const Posting& p : postings) file.keys.push_back(p.key);
+  file.rows = postings.size();
+  out.files.push_back(std::move(file));
+  return out;
+}
+
 core::Status DatevAdapter::write_files(const std::vector<ExtfFile>& files) {
   for (const ExtfFile& file : files) {
     std::string intent;
@@ -527,7 +552,9 @@ std::vector<sync::PushResult> DatevAdapter::push_batch(std::span<const sync::Out
     changes_.insert(changes_.end(), w->changes.begin(), w->changes.end());
     files.insert(files.end(), w->files.begin(), w->files.end());
   };
-  if (!postings.empty()) written_ok(write_buchungsstapel(header, postings, stem), posting_entry);
+  if (!postings.empty() && !settings_.xml)
+    written_ok(write_buchungsstapel(header, postings, stem), posting_entry);
+  if (!postings.empty() && settings_.xml) written_ok(xml_archive(header, postings, stem), posting_entry);
   if (!locks.empty()) written_ok(write_debitoren(header, locks, stem), lock_entry);
   if (auto s = write_files(files); !s) {
     // Files already completed keep their keys (written_keys_); the rest is retried.

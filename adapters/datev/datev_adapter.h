@@ -35,14 +35,15 @@ struct DatevSettings {
   std::string archive;  // a copy of every distinct inbox file read, named <digest16>_<name>
   WriteHeader header;   // Berater, Mandant, WJ-Beginn month, Sachkontenlänge, SKR, Diktatkürzel
   RevenueAccounts accounts;
+  bool xml = false;  // fees and interest as a DATEV XML ZIP (LedgerImport) instead of EXTF
 };
 
 // The settings from a tenant's office configuration: TenantConfig::settings ("inbox", "outbox",
 // "archive" — folders; "berater", "mandant" — numbers; optional "skr" (SKR03 | SKR04, default
 // SKR03), "fiscal_year_start" (month 1..12, default 1), "account_length" (Sachkontenlänge, default
-// 4), "dictation") and TenantConfig::accounts (empty: the chart's defaults). kBadConfig naming
-// the setting, with `context` (the tenant) in front. Relative folders are made absolute against
-// `base_dir` (the folder of the file that names them; empty: the working directory).
+// 4), "dictation", "format" (extf | xml, default extf)) and TenantConfig::accounts (empty: the chart's
+// defaults). kBadConfig naming the setting, with `context` (the tenant) in front. Relative folders are made
+// absolute against `base_dir` (the folder of the file that names them; empty: the working directory).
 core::Result<DatevSettings> datev_settings(const std::map<std::string, std::string>& settings,
                                            std::string_view fee_revenue, std::string_view interest_revenue,
                                            const std::string& context = {}, const std::string& base_dir = {});
@@ -103,13 +104,14 @@ class DatevAdapter final : public sync::Adapter {
   // push_batch of one entry.
   sync::PushResult push(const sync::OutboxEntry& entry) override;
 
-  // Writes the entries whose keys are not written yet into EXTF files — fees and interest into
-  // Buchungsstapel files, locks into one Debitoren file — each written to a temporary name,
-  // fsync'd, renamed, the folder fsync'd, then recorded in the manifest; only then are they
-  // kLanded, with remote reference "<file>:<row>". A key already written is kLanded with its
-  // first file and row, nothing is written again. kRejected: unknown kind, bad payload, a lock for
-  // a debtor whose master data is unknown, a posting DATEV would refuse. kRetryable: the outbox or
-  // manifest cannot be created, locked, written or synced (nothing of that batch counts as written).
+  // Writes the entries whose keys are not written yet into files — fees and interest into
+  // Buchungsstapel files (with format xml: one ZIP, mahnwerk_<YYYYMMDD_HHMMSS>_<nnnn>.zip, of LedgerImport
+  // files and document.xml), locks into one Debitoren file — each written to a temporary name, fsync'd,
+  // renamed, the folder fsync'd, then recorded in the manifest; only then are they kLanded, with remote
+  // reference "<file>:<row>". A key already written is kLanded with its first file and row, nothing is
+  // written again. kRejected: unknown kind, bad payload, a lock for a debtor whose master data is unknown, a
+  // posting DATEV would refuse. kRetryable: the outbox or manifest cannot be created, locked, written or
+  // synced (nothing of that batch counts as written).
   std::vector<sync::PushResult> push_batch(std::span<const sync::OutboxEntry> entries);
 
   // kLanded with "<file>:<row>" when the manifest shows the key written, kAbsent when not,
@@ -130,6 +132,9 @@ class DatevAdapter final : public sync::Adapter {
   void unlock();
   core::Status append_manifest(const std::string& lines);
   core::Status write_files(const std::vector<ExtfFile>& files);
+  // The postings as one ZIP of LedgerImport files and document.xml; rows are the postings' order.
+  core::Result<ExtfWrite> xml_archive(const WriteHeader& header, std::span<const Posting> postings,
+                                      const std::string& stem) const;
 
   DatevSettings settings_;
   const sync::Clock& clock_;

@@ -373,3 +373,28 @@ TEST(DatevExample, ReadsWithoutRejectsAndHoldsEveryCase) {
 
 }  // namespace
 }  // namespace mahnwerk::datev
+
+namespace mahnwerk::datev {
+namespace {
+
+TEST(DatevAdapter, WithFormatXmlWritesOneZipOfLedgerImportsExactlyOncePerKey) {
+  TempDir dir;
+  auto m = settings_map(dir);
+  m["format"] = "xml";
+  DatevAdapter adapter(datev_settings(m, "", "").value(), clock());
+  const std::vector<sync::OutboxEntry> entries = {charge_entry("fee", "RE-1", 250),
+                                                  charge_entry("interest", "RE-1", 1234)};
+  const auto r = adapter.push_batch(entries);
+  ASSERT_EQ(r[0].outcome, sync::PushOutcome::kLanded) << r[0].message;
+  EXPECT_EQ(r[0].remote_reference, "mahnwerk_20250630_060000_0001.zip:1");
+  EXPECT_EQ(r[1].remote_reference, "mahnwerk_20250630_060000_0001.zip:2");
+  const std::string zip = read_all(dir / "outbox/mahnwerk_20250630_060000_0001.zip");
+  EXPECT_EQ(zip.substr(0, 4), std::string("PK\x03\x04", 4));
+  EXPECT_EQ(adapter.push(entries[1]).remote_reference, r[1].remote_reference);
+  EXPECT_EQ(files_in(dir / "outbox").size(), 2u);
+  m["format"] = "csv";
+  EXPECT_FALSE(datev_settings(m, "", "").ok());
+}
+
+}  // namespace
+}  // namespace mahnwerk::datev
