@@ -16,6 +16,7 @@ void register_letters_command(CLI::App& app, int& exit_code);
 void register_datev_command(CLI::App& app, int& exit_code);  // datev read, check
 void register_datev_writeback_commands(CLI::App& app, int& exit_code);  // datev import, writeback
 void register_config_command(CLI::App& app, int& exit_code);  // config check, init
+void register_outbox_command(CLI::App& app, int& exit_code);  // outbox list, retry
 void register_sync_command(CLI::App& app, int& exit_code);      // sync --tenant T | --all
 void register_proposal_command(CLI::App& app, int& exit_code);  // proposal show, approve, reject
 void register_audit_command(CLI::App& app, int& exit_code);    // audit verify

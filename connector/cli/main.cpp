@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   register_propose_command(app, exit_code);
   register_letters_command(app, exit_code);
   register_config_command(app, exit_code);
+  register_outbox_command(app, exit_code);
   register_sync_command(app, exit_code);
   register_proposal_command(app, exit_code);
   register_audit_command(app, exit_code);
