@@ -10,6 +10,7 @@
 #include "connector/cli/commands.h"
 #include "connector/cli/exit_codes.h"
 #include "connector/cli/json_output.h"
+#include "connector/cli/state_store.h"
 #include "connector/cli/sync_cli.h"
 #include "connector/sync/commit_plan.h"
 #include "connector/sync/drain.h"
@@ -128,7 +129,7 @@ core::Result<std::vector<sync::StoredProposal>> select(sync::Transaction& tx, co
 }
 
 int show(const ProposalArgs& args) {
-  auto store = open_state_database(args.state, false);
+  auto store = open_state(args.state, true);
   if (!store) return report(store.error());
   auto tx = (*store)->begin(sync::Access::kReadOnly);
   if (!tx) return report(tx.error());
@@ -154,7 +155,7 @@ int show(const ProposalArgs& args) {
 }
 
 int approve(const ProposalArgs& args) {
-  auto store = open_state_database(args.state, false);
+  auto store = open_state(args.state, true);
   if (!store) return report(store.error());
   std::string tenant_id;
   {
@@ -194,7 +195,7 @@ int approve(const ProposalArgs& args) {
 }
 
 int reject(const ProposalArgs& args) {
-  auto store = open_state_database(args.state, false);
+  auto store = open_state(args.state, true);
   if (!store) return report(store.error());
   const sync::SystemClock clock;
   auto rejected = sync::reject_proposal(**store, clock, args.id, person(args.by), args.reason);
@@ -216,7 +217,7 @@ void register_proposal_command(CLI::App& app, int& exit_code) {
   show_cmd->add_option("id", args->id, "proposal id");
   show_cmd->add_option("--tenant", args->tenant, "only this tenant's");
   show_cmd->add_flag("--json", args->json, "print JSON instead of text");
-  show_cmd->add_option("--state", args->state, kStateHelp);
+  add_state_option(*show_cmd, args->state);
   show_cmd->callback([args, &exit_code] { exit_code = show(*args); });
 
   CLI::App* approve_cmd = cmd->add_subcommand(
@@ -226,14 +227,14 @@ void register_proposal_command(CLI::App& app, int& exit_code) {
   approve_cmd->add_flag("--json", args->json, "print JSON instead of text");
   approve_cmd->add_option("--config", args->config, "office file");
   approve_cmd->add_option("--basiszins", args->law.basiszins_file, "Basiszinssatz table (JSON)");
-  approve_cmd->add_option("--state", args->state, kStateHelp);
+  add_state_option(*approve_cmd, args->state);
   approve_cmd->callback([args, &exit_code] { exit_code = approve(*args); });
 
   CLI::App* reject_cmd = cmd->add_subcommand("reject", "Reject a pending proposal, with a reason");
   reject_cmd->add_option("id", args->id, "proposal id")->required();
   reject_cmd->add_option("--reason", args->reason, "why (recorded in the audit trail)")->required();
   reject_cmd->add_option("--by", args->by, "who rejects (default: $USER)");
-  reject_cmd->add_option("--state", args->state, kStateHelp);
+  add_state_option(*reject_cmd, args->state);
   reject_cmd->callback([args, &exit_code] { exit_code = reject(*args); });
 }
 

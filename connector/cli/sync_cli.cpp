@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 
 #include "connector/cli/exit_codes.h"
 
@@ -28,24 +27,6 @@ core::Result<sync::TenantSettings> tenant_settings(const jsonfile::TenantConfig&
   s.basiszins = &basiszins;
   s.accounts = {tenant.accounts.fee_revenue, tenant.accounts.interest_revenue};
   return s;
-}
-
-std::string state_database(const std::string& dir) {
-  if (dir.empty()) return store::default_state_path();
-  return (std::filesystem::path(dir) / "mahnwerk.db").string();
-}
-
-core::Result<std::unique_ptr<store::SqliteStore>> open_state_database(const std::string& dir, bool create) {
-  const std::string file = state_database(dir);
-  std::error_code ec;
-  if (create && !dir.empty() && std::filesystem::create_directories(dir, ec)) {
-    // Private: the database holds debtors' personal data.
-    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
-  }
-  if (!create && !std::filesystem::exists(file, ec)) {
-    return core::Error{core::ErrorKind::kNotFound, "no state database (has anything been synced yet?)", file};
-  }
-  return store::open_sqlite_store(file);
 }
 
 std::string lease_owner() {

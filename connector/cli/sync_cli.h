@@ -3,14 +3,12 @@
 // JSON) and mapped to an exit code.
 #pragma once
 
-#include <memory>
 #include <string>
 
 #include "adapters/jsonfile/office_config.h"
 #include "connector/cli/json_output.h"
 #include "connector/core/basiszins.h"
 #include "connector/core/result.h"
-#include "connector/store/sqlite_store.h"
 #include "connector/sync/job.h"
 
 namespace mahnwerk::cli {
@@ -19,16 +17,6 @@ namespace mahnwerk::cli {
 // accounts, the policy's holiday region). kBadConfig for an unknown holiday region.
 core::Result<sync::TenantSettings> tenant_settings(const jsonfile::TenantConfig& tenant,
                                                    const core::BasiszinsTable& basiszins);
-
-// The state database: DIR/mahnwerk.db for `--state DIR`, else store::default_state_path()
-// ($STATE_DIRECTORY, $XDG_STATE_HOME/mahnwerk, ~/.local/state/mahnwerk). With `create`, a
-// missing DIR is created (mode 0700) and so is the database; without, a missing database is
-// kNotFound naming it ("has anything been synced yet?").
-std::string state_database(const std::string& dir);
-inline constexpr const char* kStateHelp =
-    "state directory holding mahnwerk.db (default: $STATE_DIRECTORY, else $XDG_STATE_HOME/mahnwerk, else "
-    "~/.local/state/mahnwerk)";
-core::Result<std::unique_ptr<store::SqliteStore>> open_state_database(const std::string& dir, bool create);
 
 // "host:pid": who holds a tenant's lease while this process works on it.
 std::string lease_owner();

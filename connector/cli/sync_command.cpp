@@ -1,5 +1,6 @@
 // `mahnwerk sync --tenant T | --all`: runs the sync job of one tenant or of every tenant of the
 // office (docs/sync.md). A tenant's failure does not stop --all; the exit code is the worst.
+#include <filesystem>
 #include <iostream>
 
 #include "adapters/jsonfile/office_config.h"
@@ -7,6 +8,7 @@
 #include "connector/cli/commands.h"
 #include "connector/cli/exit_codes.h"
 #include "connector/cli/json_output.h"
+#include "connector/cli/state_store.h"
 #include "connector/cli/sync_cli.h"
 #include "connector/sync/failpoint.h"
 
@@ -65,7 +67,14 @@ int run(const SyncArgs& args) {
   }
   auto table = load_basiszins_table(args.law);
   if (!table) return report(table.error());
-  auto store = open_state_database(args.state, true);
+  // The first sync creates the state directory, private: the database holds debtors' data.
+  if (!args.state.empty()) {
+    std::error_code ec;
+    if (std::filesystem::create_directories(args.state, ec)) {
+      std::filesystem::permissions(args.state, std::filesystem::perms::owner_all, ec);
+    }
+  }
+  auto store = open_state(args.state, false);
   if (!store) return report(store.error());
   const sync::SystemClock clock;
 
@@ -125,7 +134,7 @@ void register_sync_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--config", args->config,
                   "office file (default: $MAHNWERK_CONFIG, then the XDG and /etc lookup)");
   cmd->add_option("--basiszins", args->law.basiszins_file, "Basiszinssatz table (JSON)");
-  cmd->add_option("--state", args->state, kStateHelp);
+  add_state_option(*cmd, args->state);
   cmd->callback([args, &exit_code] { exit_code = run(*args); });
 }
 
