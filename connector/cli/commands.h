@@ -22,6 +22,7 @@ void register_proposal_command(CLI::App& app, int& exit_code);  // proposal show
 void register_audit_command(CLI::App& app, int& exit_code);    // audit verify
 void register_history_command(CLI::App& app, int& exit_code);  // history --item | --debtor
 void register_status_command(CLI::App& app, int& exit_code);   // status
+void register_run_command(CLI::App& app, int& exit_code);      // run (the scheduler)
 
 // Adds --basiszins and --region to a subcommand.
 void add_law_options(CLI::App& command, LawOptions& options);

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   register_audit_command(app, exit_code);
   register_history_command(app, exit_code);
   register_status_command(app, exit_code);
+  register_run_command(app, exit_code);
   register_datev_command(app, exit_code);
   register_datev_writeback_commands(app, exit_code);  // after datev read/check: adds to their subcommand
   try {

@@ -25,6 +25,11 @@ core::Result<std::unique_ptr<store::SqliteStore>> open_state(const std::string& 
   if (must_exist && !std::filesystem::exists(file, ec)) {
     return core::Error{core::ErrorKind::kNotFound, "no state database (has anything been synced yet?)", file};
   }
+  // A command that writes creates a missing --state folder, private: the database holds debtors'
+  // personal data. A failure shows when the file is opened.
+  if (!must_exist && !state_dir.empty() && std::filesystem::create_directories(state_dir, ec)) {
+    std::filesystem::permissions(state_dir, std::filesystem::perms::owner_all, ec);
+  }
   return store::open_sqlite_store(file);
 }
 

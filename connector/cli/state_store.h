@@ -20,7 +20,8 @@ void add_state_option(CLI::App& command, std::string& state_dir);
 std::string state_file(const std::string& state_dir);
 
 // Opens the store. For commands that only read (`must_exist`), a missing file is kNotFound
-// naming it instead of a freshly created empty store. Errors of open_sqlite_store otherwise.
+// naming it instead of a freshly created empty store; the others create a missing --state folder
+// (mode 0700) and the file. Errors of open_sqlite_store otherwise.
 core::Result<std::unique_ptr<store::SqliteStore>> open_state(const std::string& state_dir, bool must_exist);
 
 }  // namespace mahnwerk::cli

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -95,5 +96,77 @@ inline ProcessResult run_mahnwerk(const std::vector<std::string>& args,
   TempDir io;
   return wait_mahnwerk(spawn_mahnwerk(args, io.path(), env), io.path());
 }
+
+// A running `mahnwerk` whose stderr the test reads line by line (the scheduler's log), so it can
+// act at a given point of the run without sleeping.
+class LoggingProcess {
+ public:
+  LoggingProcess(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
+    int fds[2];
+    if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+    std::vector<std::string> argv_s{MAHNWERK_BINARY};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::vector<std::string> env_s;
+    for (char** e = environ; *e != nullptr; ++e) env_s.emplace_back(*e);
+    env_s.insert(env_s.end(), env.begin(), env.end());
+    std::vector<char*> envp;
+    for (auto& e : env_s) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    posix_spawn_file_actions_addclose(&actions, fds[1]);
+    const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(fds[1]);
+    read_fd_ = fds[0];
+    if (rc != 0) throw std::runtime_error("posix_spawn failed");
+  }
+  ~LoggingProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    ::close(read_fd_);
+  }
+  LoggingProcess(const LoggingProcess&) = delete;
+  LoggingProcess& operator=(const LoggingProcess&) = delete;
+
+  // Reads stderr until `needle` appears (true) or the process closes it (false).
+  bool wait_for(std::string_view needle) {
+    while (log_.find(needle, scanned_) == std::string::npos) {
+      char buffer[4096];
+      const ssize_t n = ::read(read_fd_, buffer, sizeof buffer);
+      if (n <= 0) return false;
+      log_.append(buffer, static_cast<std::size_t>(n));
+    }
+    scanned_ = log_.find(needle, scanned_) + needle.size();
+    return true;
+  }
+  void signal(int sig) { ::kill(pid_, sig); }
+  // Waits for the exit; returns the exit code (-1 when killed by a signal) and reads the rest of the log.
+  int wait_exit() {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    char buffer[4096];
+    ssize_t n;
+    while ((n = ::read(read_fd_, buffer, sizeof buffer)) > 0)
+      log_.append(buffer, static_cast<std::size_t>(n));
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  const std::string& log() const { return log_; }
+
+ private:
+  pid_t pid_ = -1;
+  int read_fd_ = -1;
+  std::string log_;
+  std::size_t scanned_ = 0;
+};
 
 }  // namespace mahnwerk::testing
