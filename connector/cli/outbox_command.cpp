@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -15,6 +14,7 @@
 #include "connector/cli/exit_codes.h"
 #include "connector/cli/json_output.h"
 #include "connector/cli/state_store.h"
+#include "connector/cli/sync_cli.h"
 #include "connector/sync/drain.h"
 #include "connector/sync/store.h"
 
@@ -149,15 +149,6 @@ int run_list(const ListArgs& args) {
   return kExitOk;
 }
 
-std::string actor_of(const std::string& by) {
-  if (!by.empty()) return "user:" + by;
-  for (const char* name : {"USER", "LOGNAME"}) {
-    if (const char* value = std::getenv(name); value != nullptr && *value != '\0')
-      return std::string("user:") + value;
-  }
-  return "user:unknown";
-}
-
 // Audit data of a retry: what was re-armed and why it had failed.
 std::string retry_data(const OutboxEntry& before) {
   rapidjson::StringBuffer buffer;
@@ -196,7 +187,7 @@ core::Result<std::vector<OutboxEntry>> retry_entries(sync::Store& store, const R
     targets.push_back(std::move(entry).value());
   }
   const std::string time = sync::format_rfc3339(sync::SystemClock().now());
-  const std::string actor = actor_of(args.by);
+  const std::string actor = "user:" + person(args.by);
   std::vector<OutboxEntry> retried;
   for (const auto& before : targets) {
     OutboxEntry after;
