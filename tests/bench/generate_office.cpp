@@ -66,7 +66,7 @@ void write_tenant(const std::string& path, int t, const std::string& policy) {
       << R"( GmbH", "address": {"street": "Am Markt 1", "zip": "04109", "city": "Leipzig", "country": "DE"},)"
       << R"( "email": "buchhaltung@)" << id << R"(.example", "iban": "DE02120300000000202051"},)"
       << "\n"
-      << R"(  "adapter": "jsonfile", "settings": {"inbox": "../)" << id << R"(/inbox", "outbox": "../)" << id
+      << R"(  "adapter": "jsonfile", "settings": {"inbox": ")" << id << R"(/inbox", "outbox": ")" << id
       << R"(/outbox"},)"
       << "\n"
       << R"(  "policy": ")" << policy << R"(", "schedule": "daily 06:00", "approval": "auto",)"
