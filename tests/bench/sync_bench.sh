@@ -18,12 +18,14 @@ total=$((tenants * items))
 echo "input: $(du -sm "$work/office" | cut -f1) MB of inbox JSON"
 rm -rf "$work/state"
 for run in first second; do
-  /usr/bin/time -f "%e %M" -o "$work/time.$run" \
+  /usr/bin/time -f "%e %M %U %S" -o "$work/time.$run" \
     "$mahnwerk" sync --all --config "$work/office/office.json" --state "$work/state" --as-of 2025-06-30 \
     > "$work/sync.$run.out" 2> "$work/sync.$run.err" || { tail -5 "$work/sync.$run.err"; exit 1; }
-  read -r wall rss < "$work/time.$run"
+  read -r wall rss user sys < "$work/time.$run"
   rate=$(awk -v n="$total" -v s="$wall" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
-  echo "$run run: $total items, $wall s wall, $rate items/s, peak RSS $((rss / 1024)) MB"
+  cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+  # CPU time too: on a loaded machine the wall time includes waiting for a core.
+  echo "$run run: $total items, $wall s wall ($cpu s CPU), $rate items/s, peak RSS $((rss / 1024)) MB"
 done
 lines=$(cat "$work"/office/t*/outbox/writebacks.jsonl 2>/dev/null | wc -l)
 echo "write-backs: $lines lines in the outbox folders; state: $(du -m "$work/state/mahnwerk.db" | cut -f1) MB"
