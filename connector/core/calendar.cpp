@@ -213,6 +213,20 @@ HolidayCalendar::HolidayCalendar(Region region)
       holiday_bits_[static_cast<std::size_t>(day_number(date) - first_day_)] = true;
     });
   }
+  // Backwards from the last day: a business day is 0 days from one, any other day one more
+  // than the day after it (the last day counts by itself, into the days past the table).
+  to_business_day_.assign(holiday_bits_.size(), 0);
+  for (std::size_t i = holiday_bits_.size(); i-- > 0;) {
+    const int day = first_day_ + static_cast<int>(i);
+    if (is_business_day(from_day_number(day))) continue;
+    int offset = 1;
+    if (i + 1 < holiday_bits_.size()) {
+      offset += to_business_day_[i + 1];
+    } else {
+      while (!is_business_day(from_day_number(day + offset))) ++offset;
+    }
+    to_business_day_[i] = static_cast<std::uint8_t>(offset);
+  }
 }
 
 bool HolidayCalendar::is_holiday(const Date& date) const {
@@ -225,11 +239,24 @@ bool HolidayCalendar::is_business_day(const Date& date) const {
   return !is_weekend(date) && !is_holiday(date);
 }
 
+int HolidayCalendar::shift_193_day(int day) const {
+  const int index = day - first_day_;
+  if (index >= 0 && static_cast<std::size_t>(index) < to_business_day_.size()) {
+    return day + to_business_day_[static_cast<std::size_t>(index)];
+  }
+  return day_number(next_business_day_on_or_after(from_day_number(day)));
+}
+
 Date HolidayCalendar::next_business_day_on_or_after(const Date& date) const {
-  // On day numbers: one calendar conversion each way instead of several per day tried. Day 0
-  // (1970-01-01) was a Thursday. Terminates quickly: no run of weekend days and holidays is
-  // longer than four days.
+  // Within the table one lookup. Outside, on day numbers: one calendar conversion each way
+  // instead of several per day tried. Day 0 (1970-01-01) was a Thursday. Terminates quickly:
+  // no run of weekend days and holidays is longer than four days.
   const int first = day_number(date);
+  const int table_index = first - first_day_;
+  if (table_index >= 0 && static_cast<std::size_t>(table_index) < to_business_day_.size()) {
+    const int offset = to_business_day_[static_cast<std::size_t>(table_index)];
+    return offset == 0 ? date : from_day_number(first + offset);
+  }
   int day = first;
   while (true) {
     const int iso_weekday = ((day % 7 + 7) % 7 + 3) % 7 + 1;

@@ -10,6 +10,7 @@ LimitationResult limitation(const Date& arose, std::span<const Date> acknowledge
   LimitationResult r;
   r.regular_end = end_of_year(year_of(arose) + 3);
   r.limitation_date = r.regular_end;
+  if (acknowledgements.empty()) return r;  // most claims: nothing restarted the period
   // The regular period begins at the end of the year the claim arose (§ 199 I); only an
   // acknowledgement after that, and before the period ran out, restarts it; later ones
   // restart the restarted period again (§ 212 I Nr. 1).

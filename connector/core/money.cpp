@@ -147,8 +147,20 @@ std::int64_t round_fraction(Int128 num, Int128 den, Rounding mode) {
   }
   const bool negative = num < 0;
   const Int128 mag = negative ? -num : num;
-  Int128 q = mag / den;
-  const Int128 r = mag % den;
+  // Interest sums and their denominator fit 64 bits nearly always: then one 64-bit division
+  // gives quotient and remainder (the 128-bit operators call a library routine for each).
+  constexpr Int128 kMax64 = std::numeric_limits<std::uint64_t>::max();
+  Int128 q = 0;
+  Int128 r = 0;
+  if (mag <= kMax64 && den <= kMax64) {
+    const auto m = static_cast<std::uint64_t>(mag);
+    const auto d = static_cast<std::uint64_t>(den);
+    q = m / d;
+    r = m % d;
+  } else {
+    q = mag / den;
+    r = mag % den;
+  }
   switch (mode) {
     case Rounding::kHalfUp:
       if (2 * r >= den) ++q;

@@ -20,22 +20,34 @@ std::string_view to_string(VerzugGround ground) {
 }
 
 VerzugResult verzug_start(const VerzugInput& in, const HolidayCalendar& calendar) {
+  // On day numbers (the claim engine calls this for every item): each date is converted once,
+  // not at every step of arithmetic.
   VerzugResult r;
   r.receipt_assumed = !in.received_date.has_value();
-  r.receipt = in.received_date.value_or(add_days(in.invoice_date, in.receipt_assumption_days));
+  int receipt_day = 0;
+  if (r.receipt_assumed) {
+    receipt_day = day_number(in.invoice_date) + in.receipt_assumption_days;
+    r.receipt = from_day_number(receipt_day);
+  } else {
+    r.receipt = *in.received_date;
+    receipt_day = day_number(r.receipt);
+  }
   // Without an agreed time the claim is due at once (§ 271 I): on the invoice date.
   r.due = in.due_date.value_or(in.invoice_date);
-  r.due_shifted = calendar.shift_193(r.due);
+  const int due_day = day_number(r.due);
+  const int due_shifted_day = calendar.shift_193_day(due_day);
+  r.due_shifted = due_shifted_day == due_day ? r.due : from_day_number(due_shifted_day);
 
-  const auto consider = [&r](const Date& start, VerzugGround ground) {
-    if (!r.start || start < *r.start) {
-      r.start = start;
+  int start_day = 0;
+  const auto consider = [&](int day, VerzugGround ground) {
+    if (r.ground == VerzugGround::kNone || day < start_day) {
+      start_day = day;
       r.ground = ground;
     }
   };
 
   // (a) § 286 II Nr. 1: an agreed calendar date; default from the day after it.
-  if (in.due_date && in.due_date_agreed) consider(add_days(r.due_shifted, 1), VerzugGround::kAgreedDueDate);
+  if (in.due_date && in.due_date_agreed) consider(due_shifted_day + 1, VerzugGround::kAgreedDueDate);
 
   // (b) § 286 I: the first Mahnung received after the due date; default from the next day.
   for (const Date& received : in.mahnungen_received) {
@@ -43,14 +55,15 @@ VerzugResult verzug_start(const VerzugInput& in, const HolidayCalendar& calendar
       r.mahnung_received = received;
     }
   }
-  if (r.mahnung_received) consider(add_days(*r.mahnung_received, 1), VerzugGround::kMahnung);
+  if (r.mahnung_received) consider(day_number(*r.mahnung_received) + 1, VerzugGround::kMahnung);
 
   // (c) § 286 III: 30 days after due date and receipt, for consumers only with the notice.
   if (!in.consumer || in.consumer_notice) {
-    const Date base = std::max(r.due, r.receipt);
-    r.thirty_day_end = calendar.shift_193(add_days(base, 30));
-    consider(add_days(*r.thirty_day_end, 1), VerzugGround::kThirtyDays);
+    const int end_day = calendar.shift_193_day(std::max(due_day, receipt_day) + 30);
+    r.thirty_day_end = from_day_number(end_day);
+    consider(end_day + 1, VerzugGround::kThirtyDays);
   }
+  if (r.ground != VerzugGround::kNone) r.start = from_day_number(start_day);
   return r;
 }
 

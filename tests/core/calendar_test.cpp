@@ -444,5 +444,20 @@ TEST(Calendar, RegionCodesRoundTrip) {
   }
 }
 
+// § 193 goes through a precomputed table within 1990–2100: it must give, for every day in and
+// around the table, the day a day-by-day search gives.
+TEST(HolidayCalendar, Shift193EqualsTheDayByDaySearchOnEveryDay) {
+  for (const Region region : {kNational, kBY, kSN}) {
+    const HolidayCalendar calendar(region);
+    for (int day = day_number(make_date(1989, 12, 1)); day <= day_number(make_date(2101, 1, 31)); ++day) {
+      const Date date = from_day_number(day);
+      Date expected = date;
+      while (!calendar.is_business_day(expected)) expected = add_days(expected, 1);
+      ASSERT_EQ(calendar.shift_193(date), expected) << format_date(date);
+      ASSERT_EQ(calendar.shift_193_day(day), day_number(expected)) << format_date(date);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mahnwerk::core
