@@ -1,6 +1,9 @@
 // Adapter kinds to implementations.
 #include "connector/cli/adapter_factory.h"
 
+#include <filesystem>
+
+#include "adapters/datev/datev_adapter.h"
 #include "adapters/jsonfile/folder_adapter.h"
 
 namespace mahnwerk::cli {
@@ -15,8 +18,15 @@ core::Result<std::unique_ptr<sync::Adapter>> make_adapter(const jsonfile::Tenant
       return std::unique_ptr<sync::Adapter>(
           std::make_unique<jsonfile::FolderAdapter>(std::move(settings).value(), clock));
     }
-    case jsonfile::AdapterKind::kDatev:
-      return core::Error{core::ErrorKind::kBadConfig, "datev adapter not built yet", context};
+    case jsonfile::AdapterKind::kDatev: {
+      // Relative folders are relative to the file that defines the tenant.
+      auto settings = datev::datev_settings(tenant.settings, tenant.accounts.fee_revenue,
+                                            tenant.accounts.interest_revenue, context,
+                                            std::filesystem::path(tenant.source).parent_path().string());
+      if (!settings) return settings.error();
+      return std::unique_ptr<sync::Adapter>(
+          std::make_unique<datev::DatevAdapter>(std::move(settings).value(), clock));
+    }
     case jsonfile::AdapterKind::kRest:
       return core::Error{core::ErrorKind::kBadConfig, "rest adapter not available yet", context};
   }
