@@ -126,7 +126,7 @@ class Checker {
     ExtfReader& reader = **opened;
     for (const auto& f : reader.findings()) add(f);
     const ExtfHeader& h = reader.header();
-    if (h.festschreibung.empty())
+    if (h.category == Category::kBuchungsstapel && h.festschreibung.empty())
       add(1, 21, "Festschreibung", "empty: DATEV locks (festschreiben) the imported batch");
     if (h.category == Category::kBuchungsstapel) {
       check_bookings(reader);

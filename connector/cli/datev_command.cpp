@@ -182,7 +182,9 @@ int run_read(const ReadArgs& args) {
   }
   report_rows(r.rejected, r.rejected_total);
   if (r.rejected_total > 0) {
-    std::cerr << "mahnwerk: " << r.rejected_total << " row(s) rejected\n";
+    std::size_t rows = 0;
+    for (const auto& f : r.files) rows += f.rejected;
+    std::cerr << "mahnwerk: " << r.rejected_total << " problem(s); " << rows << " row(s) rejected\n";
     return kExitDataErr;
   }
   return kExitOk;
