@@ -239,8 +239,8 @@ TEST(StateJsonStreaming, RefusesShapesTheFormatDoesNotHave) {
 namespace mahnwerk::jsonfile {
 namespace {
 
-// Files of a megabyte and more are mapped and read by two threads at once; the state and every
-// error must be exactly those of reading the same text in one part (parse_state).
+// A file is mapped and read as one string; the state and every error (line and column
+// included) must be exactly those of reading the same text through a stream (parse_state).
 std::string large_state(int items, const char* separator) {
   std::string text =
       "{\"debtors\":[{\"id\":\"D0\",\"kind\":\"business\"},{\"id\":\"D1\",\"kind\":\"consumer\"}],";
