@@ -45,10 +45,49 @@ Result<Date> make_checked_date(int y, int m, int d, std::string_view text) {
 
 const Field kEmptyField{};
 
-// Finalizes the field [start, end) of `line`: strips surrounding quotes and flags escapes.
-Field make_field(std::string_view line, std::size_t start, std::size_t end) {
-  Field f;
-  std::string_view s = line.substr(start, end - start);
+#if defined(__SSE2__)
+// Bit i set where p[i] == c, for 64 bytes.
+inline std::uint64_t mask64(const char* p, char c) {
+  const __m128i v = _mm_set1_epi8(c);
+  std::uint64_t m = 0;
+  for (int k = 0; k < 4; ++k) {
+    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+    m |= static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, v))))
+         << (16 * k);
+  }
+  return m;
+}
+#else
+inline std::uint64_t mask64(const char* p, char c) {
+  std::uint64_t m = 0;
+  for (int k = 0; k < 64; ++k) m |= static_cast<std::uint64_t>(p[k] == c) << k;
+  return m;
+}
+#endif
+
+}  // namespace
+
+std::string RowError::to_string() const {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line);
+  if (column > 0) out += ":" + std::to_string(column);
+  if (!field.empty()) out += " (" + field + ")";
+  out += ": " + message;
+  return out;
+}
+
+const Field& Record::at(int column) const {
+  const auto index = static_cast<std::size_t>(column - 1);
+  if (index >= field_count) return kEmptyField;
+  Field& f = fields[index];
+  if (!f.finalized) finalize_field(f);
+  return f;
+}
+
+void finalize_field(Field& f) {
+  if (f.finalized) return;
+  f.finalized = true;
+  std::string_view s = f.raw;
   if (!s.empty() && s.front() == '"') {
     f.quoted = true;
     if (s.size() >= 2 && s.back() == '"') {
@@ -71,94 +110,63 @@ Field make_field(std::string_view line, std::size_t start, std::size_t end) {
     f.bad_quote = true;  // a quote in the middle of an unquoted field
   }
   f.raw = s;
-  return f;
 }
 
-}  // namespace
-
-std::string RowError::to_string() const {
-  std::string out = file;
-  if (line > 0) out += ":" + std::to_string(line);
-  if (column > 0) out += ":" + std::to_string(column);
-  if (!field.empty()) out += " (" + field + ")";
-  out += ": " + message;
-  return out;
-}
-
-const Field& Record::at(int column) const {
-  const auto index = static_cast<std::size_t>(column - 1);
-  return index < field_count ? fields[index] : kEmptyField;
-}
-
-// The split walks only the bytes that matter (delimiters and quotes). Inside quotes only a quote
-// ends the quoted run; a doubled quote stays inside it. SSE2 finds those bytes 16 at a time.
-std::size_t split_fields(std::string_view line, char delimiter, std::array<Field, kMaxFields>& out,
+// Quote parity by prefix XOR: bit i of `x` is the parity of the quotes up to byte i, so a
+// delimiter is outside quotes where that bit is clear. A doubled quote toggles twice and changes
+// nothing, which is exactly CSV's escaping.
+std::size_t split_bounds(std::string_view line, char delimiter, std::array<Field, kMaxFields>& out,
                          bool& overflow) {
   overflow = false;
   std::size_t count = 0;
-  std::size_t field_start = 0;
-  bool in_quotes = false;
+  std::size_t start = 0;
   const char* data = line.data();
   const std::size_t n = line.size();
-  auto emit = [&](std::size_t end) {
-    if (count < kMaxFields) {
-      out[count++] = make_field(line, field_start, end);
-    } else {
-      overflow = true;
+  std::uint64_t carry = 0;  // all ones when the previous block ended inside quotes
+  char tail[64];
+  for (std::size_t base = 0; base < n; base += 64) {
+    const char* p = data + base;
+    const bool last = base + 64 > n;
+    if (last) {
+      std::memset(tail, 0, sizeof tail);
+      std::memcpy(tail, p, n - base);
+      p = tail;
     }
-    field_start = end + 1;
-  };
-  // Handles the special byte at position i; returns false when the split must stop.
-  auto special = [&](std::size_t i) {
-    const char c = data[i];
-    if (c == '"') {
-      if (in_quotes) {
-        if (i + 1 < n && data[i + 1] == '"') return 2;  // doubled quote: skip both
-        in_quotes = false;
-      } else if (i == field_start) {
-        in_quotes = true;
+    std::uint64_t x = mask64(p, '"');
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x ^= carry;
+    carry = (x >> 63) != 0 ? ~std::uint64_t{0} : 0;
+    std::uint64_t delims = mask64(p, delimiter) & ~x;
+    if (last) delims &= (std::uint64_t{1} << (n - base)) - 1;
+    while (delims != 0) {
+      const std::size_t pos = base + static_cast<std::size_t>(__builtin_ctzll(delims));
+      delims &= delims - 1;
+      if (count < kMaxFields) {
+        out[count++] = Field{line.substr(start, pos - start), false, false, false, false};
+      } else {
+        overflow = true;
       }
-      return 1;
-    }
-    if (!in_quotes) emit(i);  // c == delimiter
-    return 1;
-  };
-  std::size_t i = 0;
-#if defined(__SSE2__)
-  const __m128i q = _mm_set1_epi8('"');
-  const __m128i d = _mm_set1_epi8(delimiter);
-  while (i + 16 <= n) {
-    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
-    auto mask = static_cast<unsigned>(
-        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(chunk, q), _mm_cmpeq_epi8(chunk, d))));
-    const std::size_t base = i;
-    std::size_t skip_to = base + 16;
-    while (mask != 0) {
-      const auto bit = static_cast<std::size_t>(__builtin_ctz(mask));
-      mask &= mask - 1;
-      const std::size_t pos = base + bit;
-      if (pos < i) continue;  // consumed as the second quote of a pair
-      const int used = special(pos);
-      i = pos + static_cast<std::size_t>(used);
-      if (i > skip_to) skip_to = i;
-    }
-    i = skip_to;
-  }
-#endif
-  while (i < n) {
-    const char c = data[i];
-    if (c == '"' || c == delimiter) {
-      i += static_cast<std::size_t>(special(i));
-    } else {
-      ++i;
+      start = pos + 1;
     }
   }
   if (count < kMaxFields) {
-    out[count++] = make_field(line, field_start, n);
+    out[count++] = Field{line.substr(start), false, false, false, false};
   } else {
     overflow = true;
   }
   return count;
+}
+
+std::size_t split_fields(std::string_view line, char delimiter, std::array<Field, kMaxFields>& out,
+                         bool& overflow) {
+  const std::size_t n = split_bounds(line, delimiter, out, overflow);
+  for (std::size_t i = 0; i < n; ++i) finalize_field(out[i]);
+  return n;
 }
 
 Result<std::string_view> field_text(const Field& f, Charset charset, std::string& scratch) {
@@ -644,7 +652,7 @@ bool ExtfReader::next(Record& record) {
     if (!line.empty()) break;
   }
   bool overflow = false;
-  record.field_count = split_fields(line, format_.delimiter, fields_, overflow);
+  record.field_count = split_bounds(line, format_.delimiter, fields_, overflow);
   record.too_many_fields = overflow;
   record.fields = fields_.data();
   return true;

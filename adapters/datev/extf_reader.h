@@ -73,7 +73,11 @@ struct Field {
   bool quoted = false;
   bool escaped_quote = false;  // contains a doubled quote ("") to be unescaped
   bool bad_quote = false;      // an opening quote without its closing quote, or text after it
+  bool finalized = true;       // false: `raw` still holds the quotes (see Record::at)
 };
+
+// Strips a field's quotes and sets its flags (for fields split by split_bounds()).
+void finalize_field(Field& f);
 
 // Maximum number of fields per record; longer records are an error of that row.
 inline constexpr std::size_t kMaxFields = 512;
@@ -84,7 +88,7 @@ struct Record {
   std::size_t line = 0;  // 1-based line number in the file
   std::size_t field_count = 0;
   bool too_many_fields = false;
-  const Field* fields = nullptr;  // field_count entries
+  Field* fields = nullptr;  // field_count entries, finalized on first access
 
   // REQUIRES: 1 <= column. Columns beyond field_count read as empty.
   const Field& at(int column) const;
@@ -94,6 +98,13 @@ struct Record {
 // delimiter and quotes. Returns the number of fields written to `out` (at most kMaxFields;
 // `overflow` is set when the line has more).
 std::size_t split_fields(std::string_view line, char delimiter, std::array<Field, kMaxFields>& out,
+                         bool& overflow);
+
+// The hot-path split: only the field boundaries, found 64 bytes at a time (quote parity by
+// prefix XOR, delimiters outside quotes); fields are left unfinalized. A quote inside an
+// unquoted field toggles quoting as in RFC 4180 parsers (the row then fails its column count
+// or the field reports an unbalanced quote).
+std::size_t split_bounds(std::string_view line, char delimiter, std::array<Field, kMaxFields>& out,
                          bool& overflow);
 
 // Field value helpers. Each returns the value or a message saying what is wrong; the caller

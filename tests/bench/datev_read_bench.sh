@@ -36,8 +36,9 @@ timed() {  # prints "<seconds> <peak RSS MB>" of the command, its own output to 
   awk '{printf "%s %.0f\n", $1, $2 / 1024}' "$t"
   rm -f "$t"
 }
-pandas_read() {
-  python3 - "$1" <<'EOF'
+pandas_script=$(mktemp --suffix=.py)
+trap 'rm -f "$pandas_script"' EXIT
+cat >"$pandas_script" <<'EOF'
 import sys, time
 import pandas as pd
 start = time.time()
@@ -47,14 +48,13 @@ for chunk in pd.read_csv(sys.argv[1], sep=';', encoding='cp1252', decimal=',', s
     rows += len(chunk)
 print(f"pandas {rows} rows {time.time() - start:.3f} s")
 EOF
-}
 
 bytes=$(stat -c %s "$file")
 echo "file: $file ($bytes bytes), load: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 read -r lines_s lines_mb < <(timed "$bench" lines "$file")
 read -r read_s read_mb < <(timed "$bench" read "$file")
 read -r small_s small_mb < <(timed "$bench" read "$small")
-read -r pandas_s pandas_mb < <(timed pandas_read "$file")
+read -r pandas_s pandas_mb < <(timed python3 "$pandas_script" "$file")
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 awk -v b="$bytes" -v ls="$lines_s" -v lm="$lines_mb" -v rs="$read_s" -v rm="$read_mb" -v ps="$pandas_s" \
     -v pm="$pandas_mb" -v ss="$small_s" -v sm="$small_mb" 'BEGIN {
