@@ -11,6 +11,8 @@ packages=(
   libzip-dev libxml2-utils  # DATEV XML write-back: ZIP packing; xmllint validates against the XSDs in tests
   libhowardhinnant-date-dev tzdata
   time
+  clang libclang-rt-14-dev  # libFuzzer targets of the DATEV readers (tests/fuzz/run_fuzz.sh)
+  python3-pandas  # the DATEV reading benchmark compares with pandas read_csv
 )
 
 if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
