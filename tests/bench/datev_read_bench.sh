@@ -54,7 +54,7 @@ echo "file: $file ($bytes bytes), load: $(cut -d' ' -f1-3 /proc/loadavg), $(npro
 read -r lines_s lines_mb < <(timed "$bench" lines "$file")
 read -r read_s read_mb < <(timed "$bench" read "$file")
 read -r small_s small_mb < <(timed "$bench" read "$small")
-read -r pandas_s pandas_mb < <(timed python3 "$pandas_script" "$file")
+read -r pandas_s pandas_mb < <(timed /usr/bin/python3 "$pandas_script" "$file")
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 awk -v b="$bytes" -v ls="$lines_s" -v lm="$lines_mb" -v rs="$read_s" -v rm="$read_mb" -v ps="$pandas_s" \
     -v pm="$pandas_mb" -v ss="$small_s" -v sm="$small_mb" 'BEGIN {
