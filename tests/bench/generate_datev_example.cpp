@@ -213,7 +213,7 @@ int main(int argc, char** argv) {
     const Date due = mahnwerk::core::add_days(invoice_date, days);
     if (due_rule == 1) invoice.due_date = due;
     if (due_rule == 2) {
-      char ttmmjj[8];
+      char ttmmjj[16];
       std::snprintf(ttmmjj, sizeof ttmmjj, "%02u%02u%02d", mahnwerk::core::day_of(due),
                     mahnwerk::core::month_of(due), mahnwerk::core::year_of(due) % 100);
       invoice.belegfeld2 = ttmmjj;
