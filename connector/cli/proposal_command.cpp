@@ -183,6 +183,7 @@ int approve(const ProposalArgs& args) {
   if (!adapter) return report(adapter.error());
   sync::JobOptions options;
   options.lease_owner = lease_owner();
+  options.lease_holder_gone = lease_holder_gone;
   auto r = sync::approve_proposal(**store, **adapter, *settings, clock, args.id, person(args.by), options);
   if (!r) return report(r.error());
   if (args.json) {

@@ -156,6 +156,7 @@ int run_scheduler(const RunArgs& args) {
 
   sync::JobOptions options;
   options.lease_owner = lease_owner();
+  options.lease_holder_gone = lease_holder_gone;
   auto job = [&](const std::string& tenant) -> core::Status {
     log(clock, tenant + ": started");
     auto adapter = make_adapter(*prepared->configs.at(tenant), clock);

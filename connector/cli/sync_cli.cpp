@@ -1,9 +1,12 @@
 // Shared parts of the sync and proposal commands.
 #include "connector/cli/sync_cli.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 
@@ -33,6 +36,19 @@ std::string lease_owner() {
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
   return std::string(host[0] != '\0' ? host : "localhost") + ":" + std::to_string(::getpid());
+}
+
+bool lease_holder_gone(std::string_view holder) {
+  const std::string self = lease_owner();
+  const auto colon = holder.rfind(':');
+  if (colon == std::string_view::npos || holder.substr(0, colon) != self.substr(0, self.rfind(':')))
+    return false;
+  const std::string_view digits = holder.substr(colon + 1);
+  pid_t pid = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+  if (ec != std::errc() || end != digits.data() + digits.size() || pid <= 0) return false;
+  // Signal 0 checks existence only. EPERM means it exists under another user: not gone.
+  return ::kill(pid, 0) == -1 && errno == ESRCH;
 }
 
 std::string person(const std::string& by) {

@@ -21,6 +21,10 @@ core::Result<sync::TenantSettings> tenant_settings(const jsonfile::TenantConfig&
 // "host:pid": who holds a tenant's lease while this process works on it.
 std::string lease_owner();
 
+// Whether a lease holder named by lease_owner() is gone: it names this host and a process that
+// no longer exists (killed, crashed). Holders on other hosts are never declared gone.
+bool lease_holder_gone(std::string_view holder);
+
 // Who decides a proposal: --by, else $USER, else $LOGNAME, else "unknown".
 std::string person(const std::string& by);
 

@@ -47,6 +47,7 @@ int run(const SyncArgs& args) {
   options.dry_run = args.dry_run;
   options.full = args.full;
   options.lease_owner = lease_owner();
+  options.lease_holder_gone = lease_holder_gone;
   if (!args.as_of.empty()) {
     auto as_of = parse_date_option("--as-of", args.as_of);
     if (!as_of) return report(as_of.error());

@@ -955,14 +955,35 @@ class SqliteTransaction final : public sync::Transaction {
           "tenant is leased by " + quoted((*held)->owner) + " until " + format_utc((*held)->expires_at),
           where};
     }
-    const sync::Lease lease{std::string(tenant), std::string(owner), now + ttl};
+    return write_lease({std::string(tenant), std::string(owner), now + ttl});
+  }
+
+  // Stores `lease` as the tenant's one lease. REQUIRES: write_for(lease.tenant) succeeded.
+  Result<sync::Lease> write_lease(sync::Lease lease) {
     auto st = prepare(kUpsertLease);
     if (!st) return st.error();
     StatementScope scope(**st);
-    scope->bind(1, tenant).bind(2, owner).bind(
-        3, static_cast<std::int64_t>(lease.expires_at.time_since_epoch().count()));
+    scope->bind(1, lease.tenant)
+        .bind(2, lease.owner)
+        .bind(3, static_cast<std::int64_t>(lease.expires_at.time_since_epoch().count()));
     if (auto s = scope->run(); !s) return at(s.error(), "lease");
     return lease;
+  }
+
+  Result<sync::Lease> take_over_lease(std::string_view tenant, std::string_view dead_owner,
+                                      std::string_view owner, std::chrono::sys_seconds now,
+                                      std::chrono::seconds ttl) override {
+    if (auto s = write_for(tenant); !s) return s.error();
+    auto held = get_lease(tenant);
+    if (!held) return held.error();
+    if (!*held || (*held)->owner != dead_owner) {
+      return Error{ErrorKind::kConflict,
+                   "cannot take over: the lease is not held by " + quoted(dead_owner) + " any more",
+                   db().path() + ", tenant " + quoted(tenant)};
+    }
+    if (owner.empty() || ttl <= std::chrono::seconds::zero())
+      return acquire_lease(tenant, owner, now, ttl);  // the same refusals as a normal acquire
+    return write_lease({std::string(tenant), std::string(owner), now + ttl});
   }
 
   Status release_lease(std::string_view tenant, std::string_view owner) override {

@@ -40,12 +40,25 @@ class LeaseGuard {
   LeaseGuard(const LeaseGuard&) = delete;
   LeaseGuard& operator=(const LeaseGuard&) = delete;
 
-  // Registers the tenant (name from the settings) and takes its lease in one short transaction.
-  core::Status acquire(std::string_view name, std::chrono::sys_seconds now, std::chrono::seconds ttl) {
+  // Registers the tenant (name from the settings) and takes its lease in one short transaction;
+  // a lease of a holder that options.lease_holder_gone declares gone is taken over (audited).
+  core::Status acquire(std::string_view name, std::chrono::sys_seconds now, const JobOptions& options) {
     auto tx = store_.begin();
     if (!tx) return tx.error();
     if (auto s = (*tx)->upsert_tenant({tenant_, std::string(name)}); !s) return s;
-    if (auto lease = (*tx)->acquire_lease(tenant_, owner_, now, ttl); !lease) return lease.error();
+    auto lease = (*tx)->acquire_lease(tenant_, owner_, now, options.lease_ttl);
+    if (!lease && lease.error().kind == core::ErrorKind::kConflict && options.lease_holder_gone) {
+      auto held = (*tx)->get_lease(tenant_);
+      if (!held) return held.error();
+      if (*held && options.lease_holder_gone((*held)->owner)) {
+        lease = (*tx)->take_over_lease(tenant_, (*held)->owner, owner_, now, options.lease_ttl);
+        if (!lease) return lease.error();
+        const AuditDraft draft{format_rfc3339(now), options.lease_owner, "lease_taken_over", "tenant",
+                               json_object({{"from", (*held)->owner}, {"to", owner_}})};
+        if (auto event = (*tx)->append_audit(tenant_, draft); !event) return event.error();
+      }
+    }
+    if (!lease) return lease.error();
     if (auto s = (*tx)->commit(); !s) return s;
     held_ = true;
     return core::Ok{};
@@ -390,7 +403,7 @@ core::Result<JobReport> run_job(Store& store, Adapter& adapter, const TenantSett
   LeaseGuard lease(store, settings.tenant, options.lease_owner);
   Job job(store, adapter, settings, clock, options);
   if (!options.dry_run) {
-    if (auto s = lease.acquire(settings.name, job.now(), options.lease_ttl); !s) return s.error();
+    if (auto s = lease.acquire(settings.name, job.now(), options); !s) return s.error();
   }
   auto cursor = job.cursor();
   if (!cursor) return cursor.error();
@@ -415,7 +428,7 @@ core::Result<JobReport> approve_proposal(Store& store, Adapter& adapter, const T
   const std::string time = format_rfc3339(now);
   const std::string actor = "user:" + std::string(by);
   LeaseGuard lease(store, settings.tenant, options.lease_owner);
-  if (auto s = lease.acquire(settings.name, now, options.lease_ttl); !s) return s.error();
+  if (auto s = lease.acquire(settings.name, now, options); !s) return s.error();
   JobReport report;
   report.tenant = settings.tenant;
   report.proposal_id = id;

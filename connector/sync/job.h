@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,10 @@ struct JobOptions {
   std::optional<core::Date> as_of;   // default: the clock's UTC day
   std::string lease_owner = "sync";  // "host:pid"
   std::chrono::seconds lease_ttl = std::chrono::minutes(30);
+  // Whether the holder of a lease that blocks this job is known to be gone (a process of this
+  // host that no longer exists, e.g. killed by SIGKILL). True: its lease is taken over, with an
+  // audit event "lease_taken_over", instead of waiting for it to expire. Empty: never.
+  std::function<bool(std::string_view holder)> lease_holder_gone;
   DrainOptions drain;
   Sleeper* sleeper = nullptr;  // for the drain's backoff; nullptr: ThreadSleeper
 };

@@ -196,6 +196,12 @@ class Transaction {
                                             std::chrono::sys_seconds now, std::chrono::seconds ttl) = 0;
   // Gives the lease back. Releasing a lease one does not hold is kConflict; no lease at all is Ok.
   virtual core::Status release_lease(std::string_view tenant, std::string_view owner) = 0;
+  // Takes over the lease `dead_owner` holds, expired or not, for `owner` until now + ttl: for a
+  // holder known to be gone (a process killed on this host), whose lease would otherwise block
+  // every run until it expires. kConflict when the lease is not (or no longer) dead_owner's.
+  virtual core::Result<Lease> take_over_lease(std::string_view tenant, std::string_view dead_owner,
+                                              std::string_view owner, std::chrono::sys_seconds now,
+                                              std::chrono::seconds ttl) = 0;
   virtual core::Result<std::optional<Lease>> get_lease(std::string_view tenant) = 0;
 
   // --- pending proposals (approval mode "manual")

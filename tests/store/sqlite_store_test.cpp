@@ -581,6 +581,25 @@ TEST(SqliteStore, CursorsArePerTenantAndStream) {
   EXPECT_EQ(tx->set_cursor("t", "", "x").error().kind, ErrorKind::kInvalidInput);
 }
 
+TEST(SqliteStore, LeaseOfAGoneHolderIsTakenOverOnlyFromThatHolder) {
+  auto store = open_or_die(std::string(kInMemory));
+  add_tenant(*store, "t");
+  auto tx = begin_or_die(*store);
+  const sys_seconds t0{seconds{1'750'000'000}};
+  ASSERT_TRUE(tx->acquire_lease("t", "host:41", t0, seconds{1800}).ok());
+  // Naming a holder that does not hold it is refused: nobody takes a lease from a live owner by mistake.
+  EXPECT_EQ(tx->take_over_lease("t", "host:40", "host:42", t0, seconds{300}).error().kind,
+            ErrorKind::kConflict);
+  auto taken = tx->take_over_lease("t", "host:41", "host:42", t0 + seconds{10}, seconds{300});
+  ASSERT_TRUE(taken.ok());
+  EXPECT_EQ(taken->owner, "host:42");
+  EXPECT_EQ(taken->expires_at, t0 + seconds{310});
+  EXPECT_EQ((*tx->get_lease("t"))->owner, "host:42");
+  EXPECT_EQ(tx->take_over_lease("t", "host:41", "host:43", t0, seconds{300}).error().kind,
+            ErrorKind::kConflict);
+  EXPECT_EQ(tx->take_over_lease("t", "host:42", "", t0, seconds{300}).error().kind, ErrorKind::kInvalidInput);
+}
+
 TEST(SqliteStore, LeaseHasOneHolderUntilItExpires) {
   auto store = open_or_die(std::string(kInMemory));
   add_tenant(*store, "t");

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <algorithm>
 
 #include <cstdlib>
 #include <filesystem>
@@ -491,6 +492,34 @@ TEST_F(JobTest, LeaseHeldByAnotherOwnerRefusesTheJob) {
   EXPECT_EQ((*read()->get_lease("berger"))->owner, "scheduler:7");
   clock_.advance(std::chrono::minutes(10));
   EXPECT_EQ(run().outcome, JobOutcome::kCommitted);
+}
+
+TEST_F(JobTest, LeaseOfAHolderKnownToBeGoneIsTakenOverAndAudited) {
+  {
+    auto tx = store_->begin();
+    ASSERT_TRUE((*tx)->upsert_tenant({"berger", "Berger Holz"}).ok());
+    ASSERT_TRUE((*tx)->acquire_lease("berger", "host:4242", clock_.now(), std::chrono::minutes(30)).ok());
+    ASSERT_TRUE((*tx)->commit().ok());
+  }
+  // Only the named holder is declared gone; another live holder would still block.
+  options_.lease_holder_gone = [](std::string_view holder) { return holder == "host:4242"; };
+  EXPECT_EQ(run().outcome, JobOutcome::kCommitted);
+  auto events = read()->list_audit("berger");
+  ASSERT_TRUE(events.ok());
+  const auto taken = std::find_if(events->begin(), events->end(),
+                                  [](const AuditEvent& e) { return e.kind == "lease_taken_over"; });
+  ASSERT_NE(taken, events->end());
+  EXPECT_NE(taken->data.find("host:4242"), std::string::npos);
+  EXPECT_FALSE(read()->get_lease("berger")->has_value());  // given back at the end as usual
+
+  {
+    auto tx = store_->begin();
+    ASSERT_TRUE((*tx)->acquire_lease("berger", "host:77", clock_.now(), std::chrono::minutes(30)).ok());
+    ASSERT_TRUE((*tx)->commit().ok());
+  }
+  auto refused = run_job(*store_, adapter_, settings_, clock_, options_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::kConflict);
 }
 
 TEST(CommitPlan, RoundTripsThroughItsJsonBody) {
