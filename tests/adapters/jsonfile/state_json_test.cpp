@@ -268,7 +268,10 @@ std::string canonical(const core::State& state) {
 void expect_as_one_part(const std::string& text, const std::string& what) {
   SCOPED_TRACE(what);
   ASSERT_GE(text.size(), std::size_t{1} << 20);
-  const std::string path = testing::TempDir() + "/mahnwerk_large_state.json";
+  // One file per test: ctest runs the tests of this binary in parallel, and truncating a file
+  // another test has mapped would kill that test with SIGBUS.
+  const std::string path = testing::TempDir() + "/mahnwerk_large_state_" +
+                           testing::UnitTest::GetInstance()->current_test_info()->name() + ".json";
   {
     std::ofstream file(path, std::ios::binary);
     file << text;
