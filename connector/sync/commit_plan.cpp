@@ -4,6 +4,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <algorithm>
 
 #include <charconv>
 
@@ -149,6 +150,13 @@ std::string json_object(std::initializer_list<std::pair<std::string_view, std::s
   for (const auto& [key, value] : fields) put(w, key, value);
   w.EndObject();
   return buffer.GetString();
+}
+
+std::size_t keep_pushable_kinds(CommitPlan& plan, const std::vector<std::string>& push_kinds) {
+  if (push_kinds.empty()) return 0;
+  return std::erase_if(plan.outbox, [&](const OutboxEntry& entry) {
+    return std::find(push_kinds.begin(), push_kinds.end(), entry.kind) == push_kinds.end();
+  });
 }
 
 CommitPlan build_commit_plan(std::string_view tenant, const core::State& state, const core::Policy& policy,

@@ -60,6 +60,12 @@ struct PayloadAccounts {
 CommitPlan build_commit_plan(std::string_view tenant, const core::State& state, const core::Policy& policy,
                              const core::Proposal& proposal, const PayloadAccounts& accounts);
 
+// Removes the outbox entries of kinds the adapter cannot receive (push_kinds of its
+// Capabilities; empty: it takes every kind), so that they never end `failed` in the drain. The
+// notices and charges stay: a DATEV tenant, say, books fees and interest back while its
+// dunning letters come from `mahnwerk letters`. Returns how many entries were removed.
+std::size_t keep_pushable_kinds(CommitPlan& plan, const std::vector<std::string>& push_kinds);
+
 // The JSON body of a stored proposal, and back. from_json errors are kInvalidInput naming the
 // field ("charges[2].amount").
 std::string to_json(const CommitPlan& plan);

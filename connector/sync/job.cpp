@@ -200,6 +200,7 @@ class Job {
     auto proposal = core::propose(state, s_.policy, report_.as_of, *s_.basiszins, s_.calendar);
     if (!proposal) return proposal.error().within("tenant " + quoted(s_.tenant));
     report_.plan = build_commit_plan(s_.tenant, state, s_.policy, *proposal, s_.accounts);
+    keep_pushable_kinds(report_.plan, adapter_.capabilities().push_kinds);
     report_.proposed_notices = static_cast<int>(report_.plan.letters.size());
     report_.proposed_charges = static_cast<int>(report_.plan.charges.size());
     if (!options_.dry_run) failpoint("after_propose");

@@ -59,7 +59,7 @@ sys_seconds morning(core::Date day) { return sys_seconds{sys_days{day}} + hours{
 class FakeAdapter final : public Adapter {
  public:
   std::string name() const override { return "fake"; }
-  Capabilities capabilities() const override { return {true, true, true, {}}; }
+  Capabilities capabilities() const override { return {true, true, true, push_kinds}; }
 
   core::Result<Delta> pull(const std::optional<std::string>& cursor) override {
     ++pulls;
@@ -111,6 +111,7 @@ class FakeAdapter final : public Adapter {
   std::vector<std::pair<int, PulledPayment>> payments;
   std::vector<Rejected> rejected;
   std::optional<core::Error> fail;
+  std::vector<std::string> push_kinds;  // empty: every kind
   int pulls = 0;
   std::vector<std::optional<std::string>> cursors;
   std::map<std::string, int> landed;  // idempotency key -> pushes
@@ -255,6 +256,17 @@ TEST_F(JobTest, AutoApprovalCommitsAndPushesEachWriteBackOnce) {
   // The lease is given back; the run is recorded.
   EXPECT_FALSE(read()->get_lease("berger")->has_value());
   EXPECT_EQ(read()->get_runs("berger")->last_run->outcome, "committed");
+}
+
+TEST_F(JobTest, WriteBacksOfKindsTheAdapterCannotReceiveAreNotEnqueued) {
+  adapter_.push_kinds = {"fee", "flat_fee", "interest", "block"};  // e.g. DATEV: no dunning documents
+  const JobReport r = run();
+  EXPECT_EQ(r.outcome, JobOutcome::kCommitted) << r.message;
+  EXPECT_EQ(r.committed_notices, 2);  // the notices are recorded all the same
+  EXPECT_EQ(r.outbox_created, 0);
+  EXPECT_EQ(adapter_.pushes(), 0);
+  EXPECT_EQ(outbox(OutboxState::kFailed), 0u);
+  EXPECT_EQ(count_audit("notice_sent"), 2u);
 }
 
 TEST_F(JobTest, ReRunAfterCommitChangesNothingAndDuplicatesNothing) {
