@@ -1,5 +1,5 @@
 // The column layouts mahnwerk writes, copied from DATEV's sample files "Musterdaten
-// DATEV-Format" (../shared/reference/datev/csv/datev-musterdaten-700): the heading of every
+// DATEV-Format" (tests/data/datev-reference/csv/datev-musterdaten-700): the heading of every
 // column and whether DATEV writes it as quoted text or as a bare number/date. Generated once
 // from those files; a test compares them with the reference headings.
 #include "adapters/datev/extf_writer_layout.h"

@@ -2,7 +2,7 @@
 // one LedgerImport v6.0 file (accountsReceivableLedger rows) per invoice and a document.xml
 // (archive v6.0) naming them — for DATEV's XML interface ("XML-Schnittstelle online"), packed by
 // pack_xml_archive() into the ZIP DATEV imports. The files validate against the XSDs of
-// ../shared/reference/datev/xsd/v060 (tests/adapters/datev/xml_writer_test.cpp).
+// tests/data/datev-reference/xsd/v060 (tests/adapters/datev/xml_writer_test.cpp).
 #pragma once
 
 #include <chrono>

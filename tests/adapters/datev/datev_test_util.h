@@ -14,7 +14,7 @@ namespace mahnwerk::datev::testing {
 
 inline std::string reference(const std::string& relative) {
   const char* dir = std::getenv("MAHNWERK_SOURCE_DIR");
-  return std::string(dir ? dir : ".") + "/../shared/reference/datev/" + relative;
+  return std::string(dir ? dir : ".") + "/tests/data/datev-reference/" + relative;
 }
 
 inline constexpr const char* kBuchungsstapelHeader =

@@ -133,7 +133,7 @@ TEST(DebtorWriter, WritesFullRecordsOf254FieldsUnderHeader700Category16Version5)
 
 TEST(DebtorWriter, HeadingLineIsDatevsOwnFromTheReferenceSample) {
   const std::string sample =
-      read_all(source_dir() + "/../shared/reference/datev/csv/datev-musterdaten-700/EXTF_DebKred_Stamm.csv");
+      read_all(source_dir() + "/tests/data/datev-reference/csv/datev-musterdaten-700/EXTF_DebKred_Stamm.csv");
   if (sample.empty()) GTEST_SKIP() << "reference files not available";
   auto written = write_debitoren(header(), locks(), "h");
   ASSERT_TRUE(written.ok());

@@ -1,5 +1,5 @@
 // DATEV XML write-back: LedgerImport v6.0 and document.xml validated with xmllint against DATEV's
-// XSDs (../shared/reference/datev/xsd/v060), the ZIP read back with libzip, errors.
+// XSDs (tests/data/datev-reference/xsd/v060), the ZIP read back with libzip, errors.
 #include "adapters/datev/xml_writer.h"
 
 #include <gtest/gtest.h>
@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 
 std::string xsd_dir() {
   const char* dir = std::getenv("MAHNWERK_SOURCE_DIR");
-  return std::string(dir ? dir : ".") + "/../shared/reference/datev/xsd/v060";
+  return std::string(dir ? dir : ".") + "/tests/data/datev-reference/xsd/v060";
 }
 
 WriteHeader header() {
