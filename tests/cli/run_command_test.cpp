@@ -3,9 +3,9 @@
 // the process's log lines (read from a pipe), never on sleeps.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
-#include <regex>
 
 #include "connector/store/sqlite_store.h"
 #include "tests/cli/process.h"
@@ -57,13 +57,16 @@ class RunCommand : public ::testing::Test {
 
   // Every tenant the log says started also finished, and no tenant started after the signal.
   static void expect_no_job_cut_off(const std::string& log) {
-    static const std::regex started(R"((\w+): started)");
-    for (auto it = std::sregex_iterator(log.begin(), log.end(), started); it != std::sregex_iterator();
-         ++it) {
-      const std::string tenant = (*it)[1];
-      EXPECT_NE(log.find(tenant + ": finished", static_cast<std::size_t>(it->position())), std::string::npos)
-          << tenant << " was cut off:\n"
-          << log;
+    // "<tenant>: started", the tenant being the word right before the colon. (A plain scan:
+    // std::regex trips GCC 12's -Wmaybe-uninitialized under the ASan preset's -O1 -Werror.)
+    const std::string marker = ": started";
+    for (std::size_t at = log.find(marker); at != std::string::npos; at = log.find(marker, at + 1)) {
+      std::size_t begin = at;
+      while (begin > 0 && (std::isalnum(static_cast<unsigned char>(log[begin - 1])) || log[begin - 1] == '_'))
+        --begin;
+      if (begin == at) continue;
+      const std::string tenant = log.substr(begin, at - begin);
+      EXPECT_NE(log.find(tenant + ": finished", at), std::string::npos) << tenant << " was cut off:\n" << log;
     }
   }
 
