@@ -18,9 +18,9 @@ namespace mahnwerk::sync {
 
 // What an adapter can do; the job and the drain adjust to it.
 struct Capabilities {
-  bool incremental = false;         // pull(cursor) returns only what changed since the cursor
-  bool idempotency_header = false;  // push sends the key; the remote system deduplicates itself
-  bool lookup = false;              // lookup() can tell whether an ambiguous push landed
+  bool incremental = false;             // pull(cursor) returns only what changed since the cursor
+  bool idempotency_header = false;      // push sends the key; the remote system deduplicates itself
+  bool lookup = false;                  // lookup() can tell whether an ambiguous push landed
   std::vector<std::string> push_kinds;  // outbox kinds push() accepts ("fee", "interest", ...)
 };
 

@@ -170,8 +170,8 @@ TEST(ExtfWriter, WritesHeader700Category21Version13AndExactly125FieldsPerRowWith
 }
 
 TEST(ExtfWriter, HeadingLineIsDatevsOwnFromTheReferenceSample) {
-  const std::string sample =
-      read_all(source_dir() + "/tests/data/datev-reference/csv/datev-musterdaten-700/EXTF_Buchungsstapel.csv");
+  const std::string sample = read_all(
+      source_dir() + "/tests/data/datev-reference/csv/datev-musterdaten-700/EXTF_Buchungsstapel.csv");
   if (sample.empty()) GTEST_SKIP() << "reference files not available";
   const std::size_t start = sample.find('\n') + 1;
   const std::string heading = sample.substr(start, sample.find('\n', start) - start);  // UTF-8 in the sample
