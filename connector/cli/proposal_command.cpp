@@ -39,41 +39,7 @@ void write_proposal(JsonWriter& w, const sync::StoredProposal& p, const sync::Co
   write_field(w, "decided_by", p.decided_by);
   write_field(w, "decided", p.decided_at ? sync::format_rfc3339(*p.decided_at) : std::string());
   write_field(w, "reason", p.reason);
-  write_string(w, "notices");
-  w.StartArray();
-  for (const auto& l : plan.letters) {
-    w.StartObject();
-    write_field(w, "debtor", l.debtor);
-    write_field(w, "level", l.level);
-    write_field(w, "level_name", l.level_name);
-    write_field(w, "total", l.total);
-    write_field(w, "currency", l.currency);
-    write_field(w, "deadline", l.deadline);
-    write_strings(w, "items", l.items);
-    w.EndObject();
-  }
-  w.EndArray();
-  write_string(w, "charges");
-  w.StartArray();
-  for (const auto& c : plan.charges) {
-    w.StartObject();
-    write_field(w, "item", c.item);
-    write_field(w, "kind", core::to_string(c.kind));
-    write_field(w, "level", c.level);
-    write_field(w, "amount", c.amount);
-    write_field(w, "currency", c.amount.currency().code());
-    w.EndObject();
-  }
-  w.EndArray();
-  write_string(w, "write_backs");
-  w.StartArray();
-  for (const auto& e : plan.outbox) {
-    w.StartObject();
-    write_field(w, "kind", e.kind);
-    write_field(w, "target", e.target);
-    w.EndObject();
-  }
-  w.EndArray();
+  write_plan_members(w, plan, false);
   w.EndObject();
 }
 
@@ -85,18 +51,7 @@ void print_proposal(const sync::StoredProposal& p, const sync::CommitPlan& plan)
     std::printf("  decided by %s at %s%s%s\n", p.decided_by.c_str(),
                 sync::format_rfc3339(*p.decided_at).c_str(), p.reason.empty() ? "" : ": ", p.reason.c_str());
   }
-  for (const auto& l : plan.letters) {
-    std::printf("  notice %s to %s: %s %s, deadline %s (", l.level_name.c_str(), l.debtor.c_str(),
-                l.total.c_str(), l.currency.c_str(), l.deadline.c_str());
-    for (std::size_t i = 0; i < l.items.size(); ++i) std::printf("%s%s", i ? ", " : "", l.items[i].c_str());
-    std::printf(")\n");
-  }
-  for (const auto& c : plan.charges) {
-    std::printf("  charge %s on %s at level %d: %s %s\n", std::string(core::to_string(c.kind)).c_str(),
-                c.item.c_str(), c.level, c.amount.to_string().c_str(),
-                std::string(c.amount.currency().code()).c_str());
-  }
-  for (const auto& e : plan.outbox) std::printf("  write-back %s %s\n", e.kind.c_str(), e.target.c_str());
+  print_plan(plan);
 }
 
 // The proposals to show: one by id, or the pending ones of a tenant or of every tenant.

@@ -59,6 +59,60 @@ std::string person(const std::string& by) {
   return "unknown";
 }
 
+void print_plan(const sync::CommitPlan& plan) {
+  for (const auto& l : plan.letters) {
+    std::printf("  notice %s to %s: %s %s, deadline %s (", l.level_name.c_str(), l.debtor.c_str(),
+                l.total.c_str(), l.currency.c_str(), l.deadline.c_str());
+    for (std::size_t i = 0; i < l.items.size(); ++i) std::printf("%s%s", i ? ", " : "", l.items[i].c_str());
+    std::printf(")\n");
+  }
+  for (const auto& c : plan.charges) {
+    std::printf("  charge %s on %s at level %d: %s %s\n", std::string(core::to_string(c.kind)).c_str(),
+                c.item.c_str(), c.level, c.amount.to_string().c_str(),
+                std::string(c.amount.currency().code()).c_str());
+  }
+  for (const auto& e : plan.outbox) std::printf("  write-back %s %s\n", e.kind.c_str(), e.target.c_str());
+}
+
+void write_plan_members(JsonWriter& w, const sync::CommitPlan& plan, bool with_keys) {
+  write_string(w, "notices");
+  w.StartArray();
+  for (const auto& l : plan.letters) {
+    w.StartObject();
+    write_field(w, "debtor", l.debtor);
+    write_field(w, "level", l.level);
+    write_field(w, "level_name", l.level_name);
+    write_field(w, "total", l.total);
+    write_field(w, "currency", l.currency);
+    write_field(w, "deadline", l.deadline);
+    write_strings(w, "items", l.items);
+    w.EndObject();
+  }
+  w.EndArray();
+  write_string(w, "charges");
+  w.StartArray();
+  for (const auto& c : plan.charges) {
+    w.StartObject();
+    write_field(w, "item", c.item);
+    write_field(w, "kind", core::to_string(c.kind));
+    write_field(w, "level", c.level);
+    write_field(w, "amount", c.amount);
+    write_field(w, "currency", c.amount.currency().code());
+    w.EndObject();
+  }
+  w.EndArray();
+  write_string(w, "write_backs");
+  w.StartArray();
+  for (const auto& e : plan.outbox) {
+    w.StartObject();
+    write_field(w, "kind", e.kind);
+    write_field(w, "target", e.target);
+    if (with_keys) write_field(w, "key", e.idempotency_key);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 void print_report(const sync::JobReport& r) {
   const std::string as_of = core::format_date(r.as_of);
   std::printf("%s%s: %s (as of %s)\n", r.tenant.c_str(), r.dry_run ? " [dry run]" : "",
@@ -76,18 +130,7 @@ void print_report(const sync::JobReport& r) {
   }
   std::printf("\n");
   if (r.dry_run) {
-    for (const auto& l : r.plan.letters) {
-      std::printf("  notice %s to %s: %s %s, deadline %s (", l.level_name.c_str(), l.debtor.c_str(),
-                  l.total.c_str(), l.currency.c_str(), l.deadline.c_str());
-      for (std::size_t i = 0; i < l.items.size(); ++i) std::printf("%s%s", i ? ", " : "", l.items[i].c_str());
-      std::printf(")\n");
-    }
-    for (const auto& c : r.plan.charges) {
-      std::printf("  charge %s on %s at level %d: %s %s\n", std::string(core::to_string(c.kind)).c_str(),
-                  c.item.c_str(), c.level, c.amount.to_string().c_str(),
-                  std::string(c.amount.currency().code()).c_str());
-    }
-    for (const auto& e : r.plan.outbox) std::printf("  write-back %s %s\n", e.kind.c_str(), e.target.c_str());
+    print_plan(r.plan);
     std::printf("  nothing was changed (dry run)\n");
   }
   for (const auto& w : r.warnings) std::printf("  warning: %s\n", w.c_str());
@@ -122,42 +165,7 @@ void write_report(JsonWriter& w, const sync::JobReport& r) {
   w.StartObject();
   for (const auto& [key, value] : counts) write_field(w, key, value);
   w.EndObject();
-  write_string(w, "notices");
-  w.StartArray();
-  for (const auto& l : r.plan.letters) {
-    w.StartObject();
-    write_field(w, "debtor", l.debtor);
-    write_field(w, "level", l.level);
-    write_field(w, "level_name", l.level_name);
-    write_field(w, "total", l.total);
-    write_field(w, "currency", l.currency);
-    write_field(w, "deadline", l.deadline);
-    write_strings(w, "items", l.items);
-    w.EndObject();
-  }
-  w.EndArray();
-  write_string(w, "charges");
-  w.StartArray();
-  for (const auto& c : r.plan.charges) {
-    w.StartObject();
-    write_field(w, "item", c.item);
-    write_field(w, "kind", core::to_string(c.kind));
-    write_field(w, "level", c.level);
-    write_field(w, "amount", c.amount);
-    write_field(w, "currency", c.amount.currency().code());
-    w.EndObject();
-  }
-  w.EndArray();
-  write_string(w, "write_backs");
-  w.StartArray();
-  for (const auto& e : r.plan.outbox) {
-    w.StartObject();
-    write_field(w, "kind", e.kind);
-    write_field(w, "target", e.target);
-    write_field(w, "key", e.idempotency_key);
-    w.EndObject();
-  }
-  w.EndArray();
+  write_plan_members(w, r.plan, true);
   write_strings(w, "warnings", r.warnings);
   w.EndObject();
 }

@@ -9,6 +9,7 @@
 #include "connector/cli/json_output.h"
 #include "connector/core/basiszins.h"
 #include "connector/core/result.h"
+#include "connector/sync/commit_plan.h"
 #include "connector/sync/job.h"
 
 namespace mahnwerk::cli {
@@ -27,6 +28,13 @@ bool lease_holder_gone(std::string_view holder);
 
 // Who decides a proposal: --by, else $USER, else $LOGNAME, else "unknown".
 std::string person(const std::string& by);
+
+// A commit plan's notices, charges and write-backs as text lines ("  notice ...", "  charge ...",
+// "  write-back ..."), as `sync --dry-run` and `proposal show` list them.
+void print_plan(const sync::CommitPlan& plan);
+// The same as the members "notices", "charges" and "write_backs" of an open JSON object; each
+// write-back with its idempotency key when `with_keys`.
+void write_plan_members(JsonWriter& w, const sync::CommitPlan& plan, bool with_keys);
 
 // The human-readable report of one tenant's job (dry runs list what would be committed).
 void print_report(const sync::JobReport& report);
