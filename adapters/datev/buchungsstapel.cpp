@@ -8,10 +8,6 @@
 namespace mahnwerk::datev {
 namespace {
 
-struct ColumnName {
-  int column;
-  std::string_view name;
-};
 // The columns this reader interprets (DATEV's headings, Musterdaten format version 13).
 constexpr ColumnName kNames[] = {
     {bs::kUmsatz, "Umsatz (ohne Soll/Haben-Kz)"},
@@ -140,11 +136,7 @@ std::optional<core::Date> BookingParser::optional_date(int column) {
   return *d;
 }
 
-std::string_view buchungsstapel_field_name(int column) {
-  for (const auto& c : kNames)
-    if (c.column == column) return c.name;
-  return {};
-}
+std::string_view buchungsstapel_field_name(int column) { return column_name(kNames, column); }
 
 int buchungsstapel_columns(int format_version) {
   for (const auto& v : kVersionColumns)

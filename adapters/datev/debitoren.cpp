@@ -8,10 +8,6 @@
 namespace mahnwerk::datev {
 namespace {
 
-struct ColumnName {
-  int column;
-  std::string_view name;
-};
 constexpr ColumnName kNames[] = {
     {dk::kKonto, "Konto"},
     {dk::kNameUnternehmen, "Name (Adressattyp Unternehmen)"},
@@ -202,11 +198,7 @@ class DebtorParser {
 
 }  // namespace
 
-std::string_view debitoren_field_name(int column) {
-  for (const auto& c : kNames)
-    if (c.column == column) return c.name;
-  return {};
-}
+std::string_view debitoren_field_name(int column) { return column_name(kNames, column); }
 
 core::Result<RowCounts> read_debtors(ExtfReader& reader, const std::function<void(DebtorRecord)>& on_record,
                                      const std::function<void(RowError)>& on_rejected) {

@@ -658,4 +658,10 @@ bool ExtfReader::next(Record& record) {
   return true;
 }
 
+std::string_view column_name(std::span<const ColumnName> names, int column) {
+  for (const auto& c : names)
+    if (c.column == column) return c.name;
+  return {};
+}
+
 }  // namespace mahnwerk::datev

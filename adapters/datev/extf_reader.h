@@ -207,4 +207,12 @@ class ExtfReader {
   std::string pending_copy_;
 };
 
+// A column's DATEV heading ("Belegfeld 1"), as record readers name fields in their errors.
+struct ColumnName {
+  int column;
+  std::string_view name;
+};
+// The heading of `column` in `names`; empty when it is not listed.
+std::string_view column_name(std::span<const ColumnName> names, int column);
+
 }  // namespace mahnwerk::datev
