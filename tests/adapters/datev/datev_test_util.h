@@ -1,5 +1,6 @@
-// Helpers of the DATEV reader tests: EXTF files built in memory or in a temp folder, field by
-// DATEV column number, and the path of the public reference files.
+// Helpers of the DATEV tests: EXTF files built in memory or in a temp folder, field by DATEV
+// column number, the path of the public reference files, and written files split back into
+// records and fields.
 #pragma once
 
 #include <unistd.h>
@@ -7,7 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mahnwerk::datev::testing {
@@ -72,6 +75,52 @@ inline std::string write_temp(const std::string& name, const std::string& conten
   const auto path = (dir / name).string();
   std::ofstream(path, std::ios::binary) << content;
   return path;
+}
+
+inline std::string source_dir() {
+  const char* dir = std::getenv("MAHNWERK_SOURCE_DIR");
+  return dir ? dir : ".";
+}
+
+inline std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Splits one record (without CRLF) into fields, honouring quotes and doubled quotes.
+inline std::vector<std::string> split_record(std::string_view line) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (c == '"') {
+      if (quoted && i + 1 < line.size() && line[i + 1] == '"') {
+        fields.back() += '"';
+        ++i;
+      } else {
+        quoted = !quoted;
+      }
+    } else if (c == ';' && !quoted) {
+      fields.emplace_back();
+    } else {
+      fields.back() += c;
+    }
+  }
+  return fields;
+}
+
+// The CRLF-terminated lines of a written file, without their CRLF.
+inline std::vector<std::string> split_lines_crlf(const std::string& bytes) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < bytes.size()) {
+    const std::size_t end = bytes.find("\r\n", start);
+    lines.push_back(bytes.substr(start, end - start));
+    start = end == std::string::npos ? bytes.size() : end + 2;
+  }
+  return lines;
 }
 
 }  // namespace mahnwerk::datev::testing

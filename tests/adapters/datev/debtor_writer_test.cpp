@@ -4,58 +4,16 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-
 #include "adapters/datev/extf_writer_layout.h"
+#include "tests/adapters/datev/datev_test_util.h"
 
 namespace mahnwerk::datev {
 namespace {
 
-std::string source_dir() {
-  const char* dir = std::getenv("MAHNWERK_SOURCE_DIR");
-  return dir ? dir : ".";
-}
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::vector<std::string> split_record(std::string_view line) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (c == '"') {
-      if (quoted && i + 1 < line.size() && line[i + 1] == '"') {
-        fields.back() += '"';
-        ++i;
-      } else {
-        quoted = !quoted;
-      }
-    } else if (c == ';' && !quoted) {
-      fields.emplace_back();
-    } else {
-      fields.back() += c;
-    }
-  }
-  return fields;
-}
-
-std::vector<std::string> lines_of(const std::string& bytes) {
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  while (start < bytes.size()) {
-    const std::size_t end = bytes.find("\r\n", start);
-    lines.push_back(bytes.substr(start, end - start));
-    start = end == std::string::npos ? bytes.size() : end + 2;
-  }
-  return lines;
-}
+using testing::read_all;
+using testing::source_dir;
+using testing::split_lines_crlf;
+using testing::split_record;
 
 WriteHeader header() {
   WriteHeader h;
@@ -97,7 +55,7 @@ TEST(DebtorWriter, MatchesTheGoldenFileByteForByte) {
 TEST(DebtorWriter, WritesFullRecordsOf254FieldsUnderHeader700Category16Version5) {
   auto written = write_debitoren(header(), locks(), "t");
   ASSERT_TRUE(written.ok());
-  const auto lines = lines_of(written->files[0].bytes);
+  const auto lines = split_lines_crlf(written->files[0].bytes);
   ASSERT_EQ(lines.size(), 4u);
   const auto head = split_record(lines[0]);
   ASSERT_EQ(head.size(), 31u);
@@ -138,7 +96,7 @@ TEST(DebtorWriter, HeadingLineIsDatevsOwnFromTheReferenceSample) {
   auto written = write_debitoren(header(), locks(), "h");
   ASSERT_TRUE(written.ok());
   const auto sample_heading = sample.substr(sample.find('\n') + 1);
-  const auto ours = lines_of(written->files[0].bytes)[1];
+  const auto ours = split_lines_crlf(written->files[0].bytes)[1];
   EXPECT_EQ(sample_heading.substr(0, ours.size()), ours);  // both Windows-1252
 }
 

@@ -4,11 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-
 #include "adapters/datev/extf_writer_layout.h"
+#include "tests/adapters/datev/datev_test_util.h"
 
 namespace mahnwerk::datev {
 namespace {
@@ -16,54 +13,10 @@ namespace {
 using core::make_date;
 using core::Money;
 
-std::string source_dir() {
-  const char* dir = std::getenv("MAHNWERK_SOURCE_DIR");
-  return dir ? dir : ".";
-}
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Splits one record (without CRLF) into fields, honouring quotes and doubled quotes.
-std::vector<std::string> split_record(std::string_view line) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (c == '"') {
-      if (quoted && i + 1 < line.size() && line[i + 1] == '"') {
-        fields.back() += '"';
-        ++i;
-      } else {
-        quoted = !quoted;
-      }
-    } else if (c == ';' && !quoted) {
-      fields.emplace_back();
-    } else {
-      fields.back() += c;
-    }
-  }
-  return fields;
-}
-
-std::vector<std::string> split_lines_crlf(const std::string& bytes) {
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  while (start < bytes.size()) {
-    const std::size_t end = bytes.find("\r\n", start);
-    if (end == std::string::npos) {
-      lines.push_back(bytes.substr(start));
-      break;
-    }
-    lines.push_back(bytes.substr(start, end - start));
-    start = end + 2;
-  }
-  return lines;
-}
+using testing::read_all;
+using testing::source_dir;
+using testing::split_lines_crlf;
+using testing::split_record;
 
 WriteHeader header() {
   WriteHeader h;
