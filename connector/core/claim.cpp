@@ -207,6 +207,10 @@ class DebtorWalk {
     if (!in_default_on(s, last_day) || last_day <= s.accrued_until) return Ok{};
     // Default needs something owed: an item paid in full before its default date earns no fee.
     if (!s.flat_fee_due && flat_fee_applies(s) && s.principal.is_positive()) s.flat_fee_due = true;
+    if (s.item->interest_blocked) {  // Zinssperre: no interest, nothing else changes
+      s.accrued_until = last_day;
+      return Ok{};
+    }
     const Int128 before = s.interest.exact_total();
     if (auto st = s.interest.accrue(s.principal, add_days(s.accrued_until, 1), last_day); !st) return st;
     s.interest_open_exact += s.interest.exact_total() - before;
@@ -240,7 +244,7 @@ class DebtorWalk {
     d.outstanding = outstanding(s, day);
     d.due = s.item->due_date.value_or(s.item->invoice_date) <= day;
     // More burdensome: the claim that bears default interest, at its rate.
-    if (in_default_on(s, day)) {
+    if (in_default_on(s, day) && !s.item->interest_blocked) {
       const auto rate = table_.rate_on(day);
       d.burden_bp = std::max(0, (rate ? rate->rate_bp : 0) + s.claim->surcharge_bp);
     }
@@ -553,6 +557,8 @@ std::string ClaimSet::explanation(const ItemClaim& c, const State& state) const 
               p.amount().to_string() + ";";
     }
     text += " total " + c.interest.to_string() + ".";
+  } else if (item.interest_blocked && c.verzug.start) {
+    text += " No interest: Zinssperre (the item is blocked for default interest).";
   }
   if (c.flat_fee.is_positive()) {
     text += " Verzugspauschale " + c.flat_fee.to_string() +

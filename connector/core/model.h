@@ -47,6 +47,9 @@ struct OpenItem {
   Money open_amount;                  // gross, as the books show it
   bool consumer_notice = false;       // the invoice carried the § 286 III hint
   bool disputed = false;
+  // No default interest is claimed on this item (DATEV Zinssperre, #19): the claim engine accrues
+  // none and says so; Verzug, the € 40 flat fee and Mahngebühren are unaffected.
+  bool interest_blocked = false;
   std::optional<Date> block_until;
   std::string source_version;
 

@@ -104,6 +104,33 @@ TEST_F(ClaimEngineTest, PartialPaymentGoesToCostsInterestPrincipalAndSplitsTheSt
   EXPECT_TRUE(c.warnings.empty());
 }
 
+TEST_F(ClaimEngineTest, ZinssperreChargesNoInterestButKeepsDefaultAndTheFlatFee) {
+  State s;
+  s.debtors.push_back(debtor("D1", DebtorKind::kBusiness));
+  s.items.push_back(item("blocked", "D1", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
+  s.items[0].interest_blocked = true;
+  s.items.push_back(item("normal", "D1", make_date(2024, 5, 15), make_date(2024, 6, 14), 100000));
+  // Undesignated: both are due and in default on 07-01; § 366 II serves the more burdensome
+  // claim first, and the blocked one bears no interest, so the younger item gets the payment.
+  s.payments.push_back({"", "D1", make_date(2024, 7, 1), eur(10000), "Sammelzahlung"});
+  auto claims = run(s, make_date(2024, 8, 31));
+  ASSERT_TRUE(claims.ok()) << claims.error().to_string();
+  const ClaimSet& set = *claims;
+  const ItemClaim& blocked = set.claims[0];
+  EXPECT_EQ(blocked.verzug.start, make_date(2024, 6, 1));
+  EXPECT_EQ(blocked.interest, eur(0));
+  EXPECT_EQ(blocked.interest_open, eur(0));
+  EXPECT_EQ(blocked.periods.count, 0u);
+  EXPECT_EQ(blocked.flat_fee, eur(4000));
+  EXPECT_EQ(blocked.payments.count, 0u);
+  EXPECT_EQ(blocked.open_total, eur(100000 + 4000));
+  EXPECT_NE(set.explanation(blocked, s).find("Zinssperre"), std::string::npos);
+  const ItemClaim& normal = set.claims[1];
+  ASSERT_EQ(normal.payments.count, 1u);
+  EXPECT_GT(normal.interest, eur(0));
+  EXPECT_EQ(set.explanation(normal, s).find("Zinssperre"), std::string::npos);
+}
+
 TEST_F(ClaimEngineTest, ConsumerGetsNoFlatFeeAndWithoutNoticeNoDefaultWithoutMahnung) {
   State s;
   s.debtors.push_back(debtor("C1", DebtorKind::kConsumer));
