@@ -88,6 +88,7 @@ class DebtorWalk {
     s.claim = &claim;
     s.interest.clear();
     s.interest.set_surcharge_bp(surcharge);
+    s.interest.set_min_rate_bp(debtor_->agreed_interest_bp.value_or(0));
     s.principal = start_principal;
     s.interest_open_exact = 0;
     s.interest_paid = Money::zero(item.currency());
@@ -246,7 +247,8 @@ class DebtorWalk {
     // More burdensome: the claim that bears default interest, at its rate.
     if (in_default_on(s, day) && !s.item->interest_blocked) {
       const auto rate = table_.rate_on(day);
-      d.burden_bp = std::max(0, (rate ? rate->rate_bp : 0) + s.claim->surcharge_bp);
+      d.burden_bp = std::max(
+          {0, (rate ? rate->rate_bp : 0) + s.claim->surcharge_bp, debtor_->agreed_interest_bp.value_or(0)});
     }
     d.arose = s.item->due_date.value_or(s.item->invoice_date);
     return d;
@@ -550,7 +552,10 @@ std::string ClaimSet::explanation(const ItemClaim& c, const State& state) const 
   std::string text = "Invoice " + item.number + ": " + c.verzug.explanation() + ".";
   const auto item_periods = periods_of(c);
   if (!item_periods.empty()) {
-    text += " Interest (§ 288 BGB, Basiszinssatz + " + format_percent_bp(c.surcharge_bp) + " points):";
+    text += " Interest (§ 288 BGB, Basiszinssatz + " + format_percent_bp(c.surcharge_bp) + " points";
+    if (const auto agreed = state.debtors[c.debtor_index].agreed_interest_bp; agreed && *agreed > 0)
+      text += "; the agreed " + format_percent_bp(*agreed) + " % where higher, § 288 III BGB";
+    text += "):";
     for (const auto& p : item_periods) {
       text += " " + format_date(p.from) + " to " + format_date(p.to) + ", " + std::to_string(p.days) +
               " days at " + format_percent_bp(p.rate_bp) + " % on " + p.principal.to_string() + " = " +

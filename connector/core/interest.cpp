@@ -161,7 +161,7 @@ Status InterestAccumulator::accrue(const Money& principal, const Date& from, con
     const int days =
         convention_ == DayCount::k30E360 ? interest_days(convention_, start, end) : end_day - start_day + 1;
     const int basis = year_basis(convention_, year_of(start));
-    const int rate_bp = std::max(0, lookup.rate_bp + surcharge_bp_);
+    const int rate_bp = std::max({0, lookup.rate_bp + surcharge_bp_, min_rate_bp_});
     const Int128 exact = static_cast<Int128>(principal.minor()) * rate_bp * days * (kYearBasisLcm / basis);
     exact_total_ += exact;
     // A period that only continues the previous one (same half-year, principal and rate; the

@@ -50,7 +50,7 @@ struct InterestPeriod {
   int days = 0;          // interest days under the convention
   int year_basis = 365;  // 360, 365 or 366
   int basiszins_bp = 0;
-  int rate_bp = 0;  // basiszins + surcharge, floored at 0
+  int rate_bp = 0;  // basiszins + surcharge, floored at 0 (or an agreed rate where higher)
   bool rate_known = true;
   Money principal;
   Int128 exact = 0;      // interest, in minor units / kInterestDenominator
@@ -84,12 +84,15 @@ class InterestAccumulator {
   const std::vector<std::string>& warnings() const { return warnings_; }
 
   void set_surcharge_bp(int surcharge_bp) { surcharge_bp_ = surcharge_bp; }
+  // An agreed rate (§ 288 III BGB): each period's rate is at least this (0: none).
+  void set_min_rate_bp(int min_rate_bp) { min_rate_bp_ = min_rate_bp; }
   void clear();
 
  private:
   const BasiszinsTable* table_;
   DayCount convention_;
   int surcharge_bp_;
+  int min_rate_bp_ = 0;
   Int128 exact_total_ = 0;
   std::vector<InterestPeriod> periods_;
   int last_to_day_ = 0;  // day_number(periods_.back().to), while periods_ is not empty

@@ -30,6 +30,10 @@ struct Debtor {
   std::optional<Date> block_until;
   std::string block_reason;
   bool insolvent = false;
+  // A default interest rate agreed with this debtor, p.a. in basis points (§ 288 III BGB: a
+  // higher rate on another legal ground). The claim engine uses it for every period in which it
+  // is above the statutory rate; the statutory rate stays the minimum.
+  std::optional<int> agreed_interest_bp;
 };
 
 struct OpenItem {

@@ -131,6 +131,25 @@ TEST_F(ClaimEngineTest, ZinssperreChargesNoInterestButKeepsDefaultAndTheFlatFee)
   EXPECT_EQ(set.explanation(normal, s).find("Zinssperre"), std::string::npos);
 }
 
+TEST_F(ClaimEngineTest, AnAgreedRateAppliesWhereItIsAboveTheStatutoryRate) {
+  State s;
+  s.debtors.push_back(debtor("D1", DebtorKind::kBusiness));
+  s.debtors[0].agreed_interest_bp = 1250;  // 12.50 % p.a. (§ 288 III)
+  s.items.push_back(item("1", "D1", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
+  auto claims = run(s, make_date(2024, 8, 31));
+  ASSERT_TRUE(claims.ok()) << claims.error().to_string();
+  const ClaimSet& set = *claims;
+  const ItemClaim& c = set.claims[0];
+  const auto periods = set.periods_of(c);
+  ASSERT_EQ(periods.size(), 2u);
+  // 06-01..06-30: the statutory 12.62 % is higher: 100000 * 0.1262 * 30 / 365 = 1037.2603
+  // 07-01..08-31: statutory 12.37 %, the agreed 12.50 % applies: 100000 * 0.125 * 62 / 365 = 2123.2877
+  EXPECT_EQ(periods[0].rate_bp, 1262);
+  EXPECT_EQ(periods[1].rate_bp, 1250);
+  EXPECT_EQ(c.interest, eur(3161));  // 3160.5480
+  EXPECT_NE(set.explanation(c, s).find("§ 288 III"), std::string::npos);
+}
+
 TEST_F(ClaimEngineTest, ConsumerGetsNoFlatFeeAndWithoutNoticeNoDefaultWithoutMahnung) {
   State s;
   s.debtors.push_back(debtor("C1", DebtorKind::kConsumer));
