@@ -11,7 +11,7 @@ packages=(
   libzip-dev libxml2-utils  # DATEV XML write-back: ZIP packing; xmllint validates against the XSDs in tests
   libhowardhinnant-date-dev tzdata
   time
-  clang libclang-rt-14-dev  # libFuzzer targets of the DATEV readers (tests/fuzz/run_fuzz.sh)
+  clang libclang-rt-14-dev llvm-14  # DATEV fuzz targets (tests/fuzz/run_fuzz.sh); llvm-14: llvm-symbolizer
   python3-pandas  # the DATEV reading benchmark compares with pandas read_csv
 )
 
