@@ -167,13 +167,13 @@ class Reader {
     return out;
   }
 
-  RequestSpec request(const Value& v, const std::string& where) {
+  RequestSpec request(const Value& v, const std::string& where, bool only_request_members = true) {
     RequestSpec r;
     if (!v.IsObject()) {
       problem(where, "must be an object with path and query");
       return r;
     }
-    only(v, where, {"method", "path", "query"});
+    if (only_request_members) only(v, where, {"method", "path", "query"});
     r.method = text(v, "method", where, false).value_or("GET");
     if (r.method != "GET" && r.method != "POST" && r.method != "PUT" && r.method != "PATCH" &&
         r.method != "DELETE") {
@@ -528,6 +528,11 @@ core::Result<Mapping> parse_mapping(std::string_view text, const std::string& so
       }
     }
   }
+  // Body templates keep their JSON numbers (quantities, tax rates: never money, which comes
+  // through placeholders), so they are read from a second parse with numbers as numbers.
+  rapidjson::Document numeric;
+  numeric.Parse<rapidjson::kParseCommentsFlag | rapidjson::kParseTrailingCommasFlag>(text.data(),
+                                                                                     text.size());
   if (const Value* writes = r.member(doc, "writes")) {
     if (!writes->IsObject()) r.problem("/writes", "must be an object of outbox kinds to operations");
     for (auto w = writes->MemberBegin(); writes->IsObject() && w != writes->MemberEnd(); ++w) {
@@ -541,8 +546,11 @@ core::Result<Mapping> parse_mapping(std::string_view text, const std::string& so
       WriteOp op;
       op.kind = kind;
       r.only(w->value, at, {"method", "path", "query", "body", "reference"});
-      op.request = r.request(w->value, at);
-      if (const Value* body = r.member(w->value, "body")) op.body = json_text(*body);
+      op.request = r.request(w->value, at, false);
+      if (r.member(w->value, "body") != nullptr) {
+        const Value* body = resolve(numeric, "/writes/" + escape_segment(kind) + "/body");
+        if (body != nullptr) op.body = json_text(*body);
+      }
       op.reference = r.pointers(w->value, "reference", at);
       if (op.reference.empty())
         r.problem(at + "/reference", "missing (pointer(s) to the created object's id)");
