@@ -184,6 +184,11 @@ TEST(SevdeskSim, BookAmountMovesTheStatusFrom200Over750To1000) {
   const auto row = parse(c.get("/Invoice/" + inv.id).response.body);
   EXPECT_EQ(parse_cents(text(row["objects"][0]["paidAmount"])), inv.total_cents);
   EXPECT_NE(text(row["objects"][0]["payDate"]), "null");
+  const auto log_rows =
+      parse(c.get("/InvoiceLog?invoice[id]=" + inv.id + "&invoice[objectName]=Invoice").response.body);
+  ASSERT_EQ(log_rows["objects"].Size(), 2u);
+  EXPECT_EQ(parse_cents(text(log_rows["objects"][0]["ammountPayed"])), inv.total_cents / 2);
+  EXPECT_EQ(text(log_rows["objects"][1]["invoice"]["id"]), inv.id);
 }
 
 TEST(SevdeskSim, ContactsWithoutDepthAreOrganisationsOnly) {

@@ -43,6 +43,7 @@ struct Invoice {
   int dunning_level = 0;                   // sevDesk
   std::int64_t reminder_charge_cents = 0;  // sevDesk reminder (MA)
   std::string origin_id;                   // sevDesk reminder: the invoice it reminds of
+  std::string note;                        // sevDesk customerInternalNote
   std::vector<std::string> related;        // lexoffice: ids of dunnings made from it
 };
 

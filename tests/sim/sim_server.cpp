@@ -177,7 +177,7 @@ struct Violation {
 };
 
 struct LineItem {
-  std::string type, name, quantity, unit_name, currency, net, gross, tax_rate;
+  std::string type, name, description, quantity, unit_name, currency, net, gross, tax_rate;
 };
 
 struct Dunning {
@@ -185,6 +185,7 @@ struct Dunning {
   std::string voucher_date;
   std::string tax_type;
   std::string title;
+  std::string remark;
   std::vector<LineItem> items;
 };
 
@@ -400,8 +401,8 @@ struct SimServer::Impl {
     if (seg.size() < 4 || seg[1] != "api" || seg[2] != "v1") return r;
     const std::string& res = seg[3];
     if (seg.size() == 4) {
-      if (method == "GET" &&
-          (res == "Invoice" || res == "Contact" || res == "ContactAddress" || res == "CommunicationWay")) {
+      if (method == "GET" && (res == "Invoice" || res == "Contact" || res == "ContactAddress" ||
+                              res == "CommunicationWay" || res == "InvoiceLog")) {
         r.name = res;
       }
     } else if (seg.size() == 5 && !seg[4].empty()) {
@@ -993,7 +994,7 @@ struct SimServer::Impl {
     const rapidjson::Value* tax = member(body, "taxConditions");
     d.tax_type = tax ? str_member(*tax, "taxType") : "";
     if (d.tax_type.empty()) {
-      bad.push_back({"NOTNULL", "taxConditions.taxType", "darf nicht leer sein"});
+      d.tax_type = inv.tax_type;  // not sent: the invoice's (an assumption, docs/simulators.md)
     } else if (d.tax_type != inv.tax_type) {
       bad.push_back(
           {"INVALID", "taxConditions.taxType", "muss der Besteuerungsart der Rechnung entsprechen"});
@@ -1018,6 +1019,7 @@ struct SimServer::Impl {
           continue;
         }
         if (li.name.empty()) bad.push_back({"NOTNULL", f + ".name", "darf nicht leer sein"});
+        li.description = str_member(item, "description");
         if (li.type == "text") {
           d.items.push_back(li);
           continue;
@@ -1071,6 +1073,7 @@ struct SimServer::Impl {
     d.record.charge_cents = (sum_micro + 5'000) / 10'000;
     d.record.body = req.body;
     d.title = str_member(body, "title").empty() ? "Mahnung" : str_member(body, "title");
+    d.remark = str_member(body, "remark");
     inv.related.push_back(d.record.id);
     {
       std::lock_guard created_lock(created_mutex);
@@ -1106,6 +1109,7 @@ struct SimServer::Impl {
     o.key("lineItems").begin_array();
     for (const LineItem& li : d.items) {
       o.begin_object().key("type").string(li.type).key("name").string(li.name);
+      if (!li.description.empty()) o.key("description").string(li.description);
       if (li.type != "text") {
         o.key("quantity")
             .raw(li.quantity)
@@ -1126,7 +1130,9 @@ struct SimServer::Impl {
     o.key("taxConditions").begin_object().key("taxType").string(d.tax_type).end_object();
     o.key("relatedVouchers").begin_array().begin_object().key("id").string(inv.id);
     o.key("voucherNumber").string(inv.number).key("voucherType").string("invoice").end_object().end_array();
-    o.key("title").string(d.title).end_object();
+    o.key("title").string(d.title);
+    if (!d.remark.empty()) o.key("remark").string(d.remark);
+    o.end_object();
     return json_reply(200, o.take());
   }
 
@@ -1199,7 +1205,7 @@ struct SimServer::Impl {
     o.key("sumDiscounts").string("0");
     o.key("paidAmount").raw(format_decimal(inv.total_cents - inv.open_cents, false));
     o.key("customerInternalNote")
-        .null()
+        .string_or_null(inv.note)
         .key("showNet")
         .string("1")
         .key("enshrined")
@@ -1263,6 +1269,7 @@ struct SimServer::Impl {
       return json_reply(200, "{\"objects\":[" + sev_contact_json(data.contacts[it->second]) + "]}");
     }
     if (route.name == "createInvoiceReminder") return sev_create_reminder(req, params);
+    if (route.name == "InvoiceLog") return sev_invoice_log(params);
     if (route.name == "bookAmount") return sev_book_amount(req, route.id);
     if (route.name == "updateInvoice") return sev_update_invoice(req, route.id);
     return sev_error(404, "Not found");
@@ -1296,10 +1303,13 @@ struct SimServer::Impl {
     const std::string status = get(params, "status"), type = get(params, "invoiceType");
     const std::string contact = get(params, "contact[id]");
     const bool show_ma = get(params, "showMa") == "all";
+    // The real API spells the filter customerIntenalNote (sic); both spellings are accepted.
+    const std::string note = get(params, "customerIntenalNote").empty() ? get(params, "customerInternalNote")
+                                                                        : get(params, "customerIntenalNote");
     const bool partially = get(params, "partiallyPaid") == "true",
                delinquent = get(params, "delinquent") == "true";
     std::string cache_key = "sev|" + status + "|" + type + "|" + contact + "|" + (show_ma ? "ma" : "") +
-                            (partially ? "pp" : "") + (delinquent ? "dl" : "");
+                            (partially ? "pp" : "") + (delinquent ? "dl" : "") + "|note=" + note;
     for (const auto& [k, v] : stamps) cache_key += "|" + k + "=" + std::to_string(v);
     std::shared_lock data_lock(data_mutex);
     std::shared_ptr<const std::vector<std::uint32_t>> hits;
@@ -1321,6 +1331,7 @@ struct SimServer::Impl {
         if (!status.empty() && inv.status != status) continue;
         if (!type.empty() ? inv.type != type : (inv.type == "MA" && !show_ma)) continue;
         if (!contact.empty() && inv.contact_id != contact) continue;
+        if (!note.empty() && inv.note.find(note) == std::string::npos) continue;
         if (partially && !(inv.open_cents > 0 && inv.open_cents < inv.total_cents)) continue;
         if (delinquent && !((inv.status == "200" || inv.status == "750") && keys[i].due_day < today))
           continue;
@@ -1418,7 +1429,7 @@ struct SimServer::Impl {
 
   HttpReply sev_create_reminder(const HttpRequest& req, const Params& params) {
     std::string id = get(params, "invoice[id]");
-    std::string charge_text;
+    std::string charge_text, level_text, note_text;
     if (!req.body.empty()) {
       rapidjson::Document body;
       body.Parse<rapidjson::kParseNumbersAsStringsFlag>(req.body.c_str());
@@ -1433,6 +1444,8 @@ struct SimServer::Impl {
           return sev_validation("invoice.objectName must be Invoice");
       }
       charge_text = str_member(body, "reminderCharge");
+      level_text = str_member(body, "dunningLevel");
+      note_text = str_member(body, "customerInternalNote");
     }
     if (id.empty()) return sev_validation("invoice is required");
     std::int64_t charge = 0;
@@ -1442,6 +1455,12 @@ struct SimServer::Impl {
       } catch (const std::exception&) {
         return sev_validation("reminderCharge must be an amount");
       }
+    }
+    long long level = 0;  // 0: one above the invoice's
+    if (!level_text.empty()) {
+      Params p{{"level", level_text}};
+      level = int_param(p, "level", 0);
+      if (level < 1 || level > 99) return sev_validation("dunningLevel must be a number from 1");
     }
     std::unique_lock lock(data_mutex);
     auto it = invoice_index.find(id);
@@ -1465,7 +1484,8 @@ struct SimServer::Impl {
     ma.created = ma.voucher_date;
     ma.updated = ma.voucher_date;
     ma.time_to_pay = 14;
-    ma.dunning_level = parent.dunning_level + 1;
+    ma.dunning_level = level > 0 ? static_cast<int>(level) : parent.dunning_level + 1;
+    ma.note = note_text;
     ma.reminder_charge_cents = charge;
     ma.total_cents = parent.open_cents + charge;
     ma.open_cents = ma.total_cents;
@@ -1489,6 +1509,40 @@ struct SimServer::Impl {
       created.push_back(record);
     }
     return json_reply(200, "{\"objects\":" + rows.back() + "}");
+  }
+
+  // The payments booked on an invoice (bookAmount, the data file's payments), oldest first.
+  HttpReply sev_invoice_log(const Params& params) {
+    long long limit = 0, offset = 0;
+    std::string error;
+    if (!sev_limit(params, limit, offset, error)) return sev_error(400, error);
+    const std::string id = get(params, "invoice[id]");
+    std::shared_lock lock(data_mutex);
+    std::vector<std::size_t> hits;
+    if (id.empty()) {
+      for (std::size_t i = 0; i < data.payments.size(); ++i) hits.push_back(i);
+    } else if (auto p = payments_of.find(id); p != payments_of.end()) {
+      hits = p->second;
+    }
+    const std::size_t start = std::min(static_cast<std::size_t>(offset), hits.size());
+    const std::size_t end = std::min(start + static_cast<std::size_t>(limit), hits.size());
+    JsonOut o;
+    o.begin_object();
+    if (get(params, "countAll") == "true") o.key("total").string(std::to_string(hits.size()));
+    o.key("objects").begin_array();
+    for (std::size_t i = start; i < end; ++i) {
+      const Payment& pay = data.payments[hits[i]];
+      o.begin_object().key("id").string(std::to_string(hits[i] + 1)).key("objectName").string("InvoiceLog");
+      o.key("invoice").begin_object().key("id").string(pay.invoice_id).key("objectName").string("Invoice");
+      o.end_object()
+          .key("type")
+          .string("N")
+          .key("ammountPayed")
+          .string(format_decimal(pay.amount_cents, false));
+      o.key("bookingDate").string(pay.date).key("create").string(pay.date).end_object();
+    }
+    o.end_array().end_object();
+    return json_reply(200, o.take());
   }
 
   HttpReply sev_update_invoice(const HttpRequest& req, const std::string& id) {
