@@ -5,6 +5,7 @@
 
 #include "adapters/datev/datev_adapter.h"
 #include "adapters/jsonfile/folder_adapter.h"
+#include "adapters/rest/rest_adapter.h"
 
 namespace mahnwerk::cli {
 
@@ -27,8 +28,25 @@ core::Result<std::unique_ptr<sync::Adapter>> make_adapter(const jsonfile::Tenant
       return std::unique_ptr<sync::Adapter>(
           std::make_unique<datev::DatevAdapter>(std::move(settings).value(), clock));
     }
-    case jsonfile::AdapterKind::kRest:
-      return core::Error{core::ErrorKind::kBadConfig, "rest adapter not available yet", context};
+    case jsonfile::AdapterKind::kRest: {
+      // Relative paths (mapping file, CA file, token file) are relative to the tenant's file.
+      auto settings = rest::rest_settings(tenant.settings, tenant.id, context,
+                                          std::filesystem::path(tenant.source).parent_path().string());
+      if (!settings) return settings.error();
+      auto mapping = rest::find_mapping(settings->mapping,
+                                        rest::mapping_dirs({MAHNWERK_INSTALL_DATA_DIR "/mappings",
+                                                            MAHNWERK_SOURCE_CONFIG_DIR "/../mappings"}));
+      if (!mapping) return mapping.error().within(context + ", settings.mapping");
+      if (!tenant.credentials) {
+        return core::Error{core::ErrorKind::kBadConfig,
+                           "the rest adapter needs credentials (env:NAME or file:PATH)",
+                           context + ", credentials"};
+      }
+      auto secret = jsonfile::resolve_secret(*tenant.credentials, context + ", credentials");
+      if (!secret) return secret.error();
+      return rest::make_rest_adapter(std::move(mapping).value(), std::move(settings).value(),
+                                     secret->reveal(), clock);
+    }
   }
   return core::Error{core::ErrorKind::kBadConfig, "unknown adapter", context};
 }

@@ -11,8 +11,9 @@
 
 namespace mahnwerk::cli {
 
-// jsonfile: the canonical JSON folder adapter (settings inbox and outbox). datev and rest are
-// kBadConfig ("... adapter not built yet"), context the tenant's file and id, until they exist.
+// jsonfile: the canonical JSON folder adapter (settings inbox and outbox); datev: the DATEV
+// files; rest: the declarative REST engine with the tenant's mapping (docs/mappings.md), found by
+// name in $MAHNWERK_MAPPINGS_DIR, the installed mappings or the source tree's mappings/.
 // `clock` stamps write-backs; it must outlive the adapter.
 core::Result<std::unique_ptr<sync::Adapter>> make_adapter(const jsonfile::TenantConfig& tenant,
                                                           const sync::Clock& clock);
