@@ -472,17 +472,23 @@ struct RestAdapter::Impl {
     return core::Error{core::ErrorKind::kInternal, "unreachable", ""};
   }
 
+  // A GET whose answer must be JSON. A 2xx body that does not parse (cut short by a proxy or a
+  // dropped connection the length did not reveal) is asked for again, up to three times.
   core::Result<Document> get_json(const std::string& target) {
-    auto o = send(request(http::Method::kGet, target));
-    if (!o) return o.error();
-    if (!o->ok()) return o->error->to_error();
-    Document doc;
-    doc.Parse<kDataFlags>(o->response.body.c_str(), o->response.body.size());
-    if (doc.HasParseError()) {
-      return core::Error{core::ErrorKind::kUnavailable, "the answer is not JSON (truncated?)",
-                         "GET " + http::Redactor().url(target)};
+    for (int attempt = 1;; ++attempt) {
+      auto o = send(request(http::Method::kGet, target));
+      if (!o) return o.error();
+      if (!o->ok()) return o->error->to_error();
+      Document doc;
+      doc.Parse<kDataFlags>(o->response.body.c_str(), o->response.body.size());
+      if (!doc.HasParseError()) return doc;
+      note(http::LogLevel::kDebug, "GET " + http::Redactor().url(target) +
+                                       ": the answer is not JSON (attempt " + std::to_string(attempt) + ")");
+      if (attempt == 3) {
+        return core::Error{core::ErrorKind::kUnavailable, "the answer is not JSON (truncated?)",
+                           "GET " + http::Redactor().url(target)};
+      }
     }
-    return doc;
   }
 
   // --- pull
@@ -557,8 +563,8 @@ struct RestAdapter::Impl {
       if (p.style == Paging::Style::kCursor) {
         cursor_token = scalar_text(resolve(doc, p.cursor_pointer)).value_or("");
         if (cursor_token.empty()) break;
-      } else if (static_cast<int>(n) < p.size) {
-        break;
+      } else if (p.stop_pointer.empty() && static_cast<int>(n) < p.size) {
+        break;  // with a stop flag, only the flag ends the paging (a server may clamp the size)
       }
     }
     return core::Ok{};
@@ -852,7 +858,10 @@ struct RestAdapter::Impl {
       if (auto hit = detail_cache.find(key); hit != detail_cache.end() && !t.version.empty()) {
         ++stats.detail_hits;
         body = hit->second;
-      } else {
+      }
+      Document doc;
+      bool refused = false;
+      for (int attempt = 1; body.empty(); ++attempt) {
         auto o = send(request(http::Method::kGet, *target));
         if (!o) return o.error();
         if (!o->ok()) {
@@ -860,20 +869,27 @@ struct RestAdapter::Impl {
               o->error->error_class == http::ErrorClass::kInvalid) {
             // One record's detail refused (a draft, a deleted voucher): reported, the pull goes on.
             st.delta.rejected.push_back({source, "", o->error->to_error().message});
-            continue;
+            refused = true;
+            break;
           }
           return o->error->to_error();
         }
-        body = std::move(o->response.body);
-        if (!t.version.empty()) {
-          detail_cache[key] = body;
-          cache_dirty = true;
+        doc.Parse<kDataFlags>(o->response.body.c_str(), o->response.body.size());
+        if (!doc.HasParseError()) {
+          body = std::move(o->response.body);
+          if (!t.version.empty()) {
+            detail_cache[key] = body;
+            cache_dirty = true;
+          }
+        } else if (attempt == 3) {
+          return core::Error{core::ErrorKind::kUnavailable, "the answer is not JSON (truncated?)", source};
         }
       }
-      Document doc;
+      if (refused) continue;
       doc.Parse<kDataFlags>(body.c_str(), body.size());
-      if (doc.HasParseError())
+      if (doc.HasParseError()) {
         return core::Error{core::ErrorKind::kUnavailable, "the answer is not JSON", source};
+      }
       const Value* records = resolve(doc, s.records);
       if (records == nullptr || records->IsNull()) continue;
       if (!records->IsArray()) {

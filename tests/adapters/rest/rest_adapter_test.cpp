@@ -558,6 +558,34 @@ TEST_F(RestAdapterTest, PagingStyles) {
   }
 }
 
+TEST_F(RestAdapterTest, TruncatedAnswerIsAskedForAgainAndAClampedPageDoesNotStopAFlaggedPaging) {
+  int calls = 0;
+  transport_.handler = [&](const http::Request& r) {
+    ++calls;
+    const auto u = parse_url(r.url);
+    if (calls == 1) return reply(200, R"({"content":[{"id":"1"},{"id")");  // cut short
+    // The server clamps the page to 1 record although 250 were asked for; "last" says when to stop.
+    const std::string page = u.get("page");
+    return reply(
+        200, R"({"content":[{"id":"p)" + page + R"("}],"last":)" + (page == "2" ? "true" : "false") + "}");
+  };
+  auto m = parse_mapping(
+      R"({"name":"t","base_url":"https://a.test","auth":{"type":"bearer"},"streams":{"items":{"request":{"path":"/x"},"records":"/content",)"
+      R"("paging":{"style":"page","page_param":"page","size_param":"size","size":250,"stop_pointer":"/last"},)"
+      R"("fields":{"id":"/id","debtor":{"value":"d"},"invoice_date":{"value":"2025-01-01","transform":"date"},"amount":{"value":"10","transform":"amount"},"open_amount":{"value":"10","transform":"amount"}}}}})",
+      "t.json");
+  ASSERT_TRUE(m.ok()) << m.error().to_string();
+  auto adapter = make(std::move(m).value());
+  auto delta = adapter->pull(std::nullopt);
+  ASSERT_TRUE(delta.ok()) << delta.error().to_string();
+  EXPECT_EQ(delta->items.size(), 3u);
+  EXPECT_EQ(calls, 4);
+  transport_.handler = [&](const http::Request&) { return reply(200, "{\"content\":["); };
+  auto failed = adapter->pull(std::nullopt);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().kind, core::ErrorKind::kUnavailable);
+}
+
 TEST_F(RestAdapterTest, SevdeskOffsetPagingComputedDueDateAndOpenAmount) {
   transport_.handler = [&](const http::Request& r) {
     const auto u = parse_url(r.url);
