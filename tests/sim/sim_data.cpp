@@ -492,6 +492,7 @@ Data generate(const GenerateOptions& options) {
       inv.status = lex ? "voided" : "100";
     }
     inv.open_cents = inv.total_cents - paid;
+    if (inv.status == "voided") inv.open_cents = 0;  // a cancelled invoice is no receivable
     if (paid > 0) {
       const std::int64_t pay_ms = std::min(created_ms + 10 * 86'400'000, today * 86'400'000);
       data.payments.push_back(Payment{inv.id, "manualPayment", format_berlin(pay_ms, lex), paid});

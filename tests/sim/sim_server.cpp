@@ -252,6 +252,7 @@ struct SimServer::Impl {
     }
     std::lock_guard lock(cache_mutex);
     cache.clear();
+    orders.clear();
   }
 
   struct Keys {
@@ -535,6 +536,33 @@ struct SimServer::Impl {
     bool ascending = false;
   };
 
+  // Every invoice ordered by `property` ascending (ties by id), built once per data change.
+  // REQUIRES: data_mutex held (shared or exclusive).
+  std::shared_ptr<const std::vector<std::uint32_t>> order_by(const std::string& property) {
+    std::lock_guard lock(cache_mutex);
+    auto it = orders.find(property);
+    if (it != orders.end()) return it->second;
+    auto order = std::make_shared<std::vector<std::uint32_t>>(data.invoices.size());
+    for (std::size_t i = 0; i < order->size(); ++i) (*order)[i] = static_cast<std::uint32_t>(i);
+    auto key_of = [this, &property](std::uint32_t i) -> std::int64_t {
+      if (property == "createdDate") return keys[i].created;
+      if (property == "updatedDate") return keys[i].updated;
+      return keys[i].voucher;
+    };
+    std::sort(order->begin(), order->end(), [&](std::uint32_t a, std::uint32_t b) {
+      const Invoice& x = data.invoices[a];
+      const Invoice& y = data.invoices[b];
+      if (property == "voucherNumber") {
+        if (x.number != y.number) return x.number < y.number;
+      } else if (key_of(a) != key_of(b)) {
+        return key_of(a) < key_of(b);
+      }
+      return x.id < y.id;
+    });
+    orders[property] = order;
+    return order;
+  }
+
   HttpReply voucherlist(const std::string& path, const Params& params, bool duplicate) {
     std::vector<Violation> bad;
     const std::string types = get(params, "voucherType"), statuses = get(params, "voucherStatus");
@@ -632,7 +660,33 @@ struct SimServer::Impl {
         auto f = days.find(from), t = days.find(to);
         return (f == days.end() || d >= f->second) && (t == days.end() || d <= t->second);
       };
-      for (std::size_t i = 0; i < data.invoices.size(); ++i) {
+      // Walk the invoices in the sort order; a day range on the sort property is found by
+      // binary search (local days never decrease along the instants).
+      const std::shared_ptr<const std::vector<std::uint32_t>> order = order_by(sort.property);
+      auto day_of = [this, &sort](std::uint32_t i) -> std::int64_t {
+        if (sort.property == "createdDate") return keys[i].created_day;
+        if (sort.property == "updatedDate") return keys[i].updated_day;
+        return keys[i].voucher_day;
+      };
+      std::size_t lo = 0, hi = order->size();
+      if (sort.property != "voucherNumber") {
+        const std::string prefix = sort.property.substr(0, sort.property.size() - 4);  // "voucher", ...
+        if (auto f = days.find(prefix + "DateFrom"); f != days.end()) {
+          lo = static_cast<std::size_t>(
+              std::lower_bound(order->begin(), order->end(), f->second,
+                               [&](std::uint32_t i, std::int64_t d) { return day_of(i) < d; }) -
+              order->begin());
+        }
+        if (auto t = days.find(prefix + "DateTo"); t != days.end()) {
+          hi = static_cast<std::size_t>(
+              std::upper_bound(order->begin(), order->end(), t->second,
+                               [&](std::int64_t d, std::uint32_t i) { return d < day_of(i); }) -
+              order->begin());
+        }
+        hi = std::max(hi, lo);
+      }
+      for (std::size_t n = 0; n < hi - lo; ++n) {
+        const std::uint32_t i = sort.ascending ? (*order)[lo + n] : (*order)[hi - 1 - n];
         const Invoice& inv = data.invoices[i];
         if (!any_type && std::find(type_list.begin(), type_list.end(), inv.type) == type_list.end()) continue;
         if (!any_status) {
@@ -650,23 +704,8 @@ struct SimServer::Impl {
             !in_range("updatedDateFrom", "updatedDateTo", k.updated_day)) {
           continue;
         }
-        found->push_back(static_cast<std::uint32_t>(i));
+        found->push_back(i);
       }
-      auto key_of = [this, &sort](std::uint32_t i) -> std::int64_t {
-        if (sort.property == "createdDate") return keys[i].created;
-        if (sort.property == "updatedDate") return keys[i].updated;
-        return keys[i].voucher;
-      };
-      std::sort(found->begin(), found->end(), [&](std::uint32_t a, std::uint32_t b) {
-        const Invoice& x = data.invoices[a];
-        const Invoice& y = data.invoices[b];
-        if (sort.property == "voucherNumber") {
-          if (x.number != y.number) return sort.ascending ? x.number < y.number : x.number > y.number;
-        } else if (key_of(a) != key_of(b)) {
-          return sort.ascending ? key_of(a) < key_of(b) : key_of(a) > key_of(b);
-        }
-        return x.id < y.id;
-      });
       hits = found;
       std::lock_guard lock(cache_mutex);
       if (cache.size() > 256) cache.clear();
@@ -1503,6 +1542,7 @@ struct SimServer::Impl {
     {
       std::lock_guard cache_lock(cache_mutex);
       cache.clear();
+      orders.clear();
     }
     {
       std::lock_guard created_lock(created_mutex);
@@ -1574,6 +1614,7 @@ struct SimServer::Impl {
     {
       std::lock_guard cache_lock(cache_mutex);
       cache.clear();
+      orders.clear();
     }
     return json_reply(200, "{\"objects\":" + rows[it->second] + "}");
   }
@@ -1597,6 +1638,7 @@ struct SimServer::Impl {
     rebuild_row(index);
     std::lock_guard cache_lock(cache_mutex);
     cache.clear();
+    orders.clear();
     return from;
   }
 
@@ -1778,6 +1820,7 @@ struct SimServer::Impl {
 
   std::mutex cache_mutex;
   std::map<std::string, std::shared_ptr<const std::vector<std::uint32_t>>> cache;
+  std::map<std::string, std::shared_ptr<const std::vector<std::uint32_t>>> orders;  // by sort property
 
   mutable std::mutex fault_mutex;
   std::vector<FaultRule> rules;
@@ -1852,6 +1895,13 @@ RouteCounts SimServer::counts(const std::string& route) const {
 std::map<std::string, RouteCounts> SimServer::all_counts() const {
   std::lock_guard lock(impl_->count_mutex);
   return impl_->counts;
+}
+
+long SimServer::faults_fired() const {
+  std::lock_guard lock(impl_->fault_mutex);
+  long n = 0;
+  for (const FaultRule& r : impl_->rules) n += r.fired;
+  return n;
 }
 
 std::string SimServer::state_json() const { return impl_->state_json(); }

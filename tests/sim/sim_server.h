@@ -70,6 +70,7 @@ class SimServer {
   std::vector<Created> created() const;
   RouteCounts counts(const std::string& route) const;
   std::map<std::string, RouteCounts> all_counts() const;
+  long faults_fired() const;       // firings of all current fault rules
   std::string state_json() const;  // GET /_sim/state
 
   // The request handler (also callable directly, without the network).
