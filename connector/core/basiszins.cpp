@@ -6,10 +6,6 @@
 namespace mahnwerk::core {
 namespace {
 
-// Half-years numbered consecutively (2 per year): the table is one entry per number, so a
-// lookup is an index computation, not a search.
-int half_year_index(const Date& date) { return 2 * year_of(date) + (month_of(date) >= 7 ? 1 : 0); }
-
 Date half_year_start(const Date& date) { return make_date(year_of(date), month_of(date) >= 7 ? 7u : 1u, 1u); }
 
 bool is_half_year_start(const Date& date) {
@@ -54,6 +50,13 @@ Result<BasiszinsTable> BasiszinsTable::create(std::vector<BasiszinsEntry> entrie
   }
   BasiszinsTable table;
   table.entries_ = std::move(entries);
+  table.first_index_ = half_year_index(table.entries_.front().valid_from);
+  constexpr std::size_t kPrecomputedAfterLast = 200;  // 100 years
+  const std::size_t count = table.entries_.size() + kPrecomputedAfterLast;
+  table.half_years_.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    table.half_years_.push_back(table.compute_half_year(table.first_index_ + static_cast<int>(i)));
+  }
   return table;
 }
 
@@ -64,6 +67,22 @@ std::optional<BasiszinsLookup> BasiszinsTable::rate_on(const Date& date) const {
   const bool known = index < entries_.size();
   const BasiszinsEntry& entry = known ? entries_[index] : entries_.back();
   return BasiszinsLookup{entry.rate_bp, entry.valid_from, known, half_year_start(date)};
+}
+
+BasiszinsTable::HalfYear BasiszinsTable::compute_half_year(int index) const {
+  // Floor division: index 2 * year + half, for any sign.
+  const int year = index >= 0 ? index / 2 : -((-index + 1) / 2);
+  const bool second = index - 2 * year == 1;
+  HalfYear h;
+  h.start = make_date(year, second ? 7u : 1u, 1u);
+  h.end = second ? make_date(year, 12, 31) : make_date(year, 6, 30);
+  h.start_day = day_number(h.start);
+  h.end_day = day_number(h.end);
+  if (const auto lookup = rate_on(h.start)) {
+    h.rate_bp = lookup->rate_bp;
+    h.known = lookup->known;
+  }
+  return h;
 }
 
 Result<int> parse_percent_bp(std::string_view text) {

@@ -38,8 +38,32 @@ class BasiszinsTable {
   // The rate in force on `date`. Empty before the first entry.
   std::optional<BasiszinsLookup> rate_on(const Date& date) const;
 
+  // One half-year as the interest computation walks them: its bounds as dates and day numbers
+  // and the rate in force (what rate_on gives for any day of it).
+  struct HalfYear {
+    Date start;  // 1 January or 1 July
+    Date end;    // 30 June or 31 December
+    int start_day = 0;
+    int end_day = 0;  // day_number(end)
+    int rate_bp = 0;
+    bool known = true;  // as BasiszinsLookup::known
+  };
+  // Half-years numbered consecutively: 2 * year, + 1 for the second half.
+  static int half_year_index(const Date& date) { return 2 * year_of(date) + (month_of(date) >= 7 ? 1 : 0); }
+  // REQUIRES: index >= half_year_index(first_date()). Precomputed up to 100 years past the
+  // last entry (no date conversion per interest period), computed on the spot beyond.
+  HalfYear half_year(int index) const {
+    const auto offset = static_cast<std::size_t>(index - first_index_);
+    if (offset < half_years_.size()) return half_years_[offset];
+    return compute_half_year(index);
+  }
+
  private:
+  HalfYear compute_half_year(int index) const;
+
   std::vector<BasiszinsEntry> entries_;
+  int first_index_ = 0;
+  std::vector<HalfYear> half_years_;
 };
 
 // Parses a percentage with at most two decimals ("1.27", "-0.88", "5") into basis points.

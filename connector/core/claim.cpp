@@ -407,11 +407,14 @@ Status resolve(const State& state, const Date& as_of, int receipt_days, ClaimScr
 
   auto& notice_item = r.notice_item;
   notice_item.assign(state.notices.size(), kNone);
+  // Received by as_of: sent + receipt_days <= as_of, i.e. sent on or before this day.
+  const Date latest_sent = add_days(as_of, -receipt_days);
   for (std::size_t n = 0; n < state.notices.size(); ++n) {
     const NoticeRecord& notice = state.notices[n];
     const std::uint32_t it = r.notice_items[n];
     if (it == kNone) return reference_error("notices", n, "item", "unknown item \"" + notice.item + "\"");
-    if (notice.received_date.value_or(add_days(notice.date, receipt_days)) <= as_of) notice_item[n] = it;
+    if (notice.received_date ? *notice.received_date <= as_of : notice.date <= latest_sent)
+      notice_item[n] = it;
   }
   r.mahnungen_by_item.build(notice_item, state.items.size());
 

@@ -4,6 +4,49 @@
 #include <cstdio>
 
 namespace mahnwerk::core {
+namespace date_tables {
+namespace {
+
+constexpr bool is_leap(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+constexpr unsigned days_in_month(int year, unsigned month) {
+  constexpr unsigned kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month == 2 && is_leap(year) ? 29 : kDays[month - 1];
+}
+
+constexpr MonthStarts month_starts() {
+  MonthStarts t{};
+  std::int32_t day = 0;
+  for (int y = 0; y < kYears; ++y) {
+    for (unsigned m = 1; m <= 12; ++m) {
+      t.values[y * 12 + static_cast<int>(m) - 1] = day;
+      day += static_cast<std::int32_t>(days_in_month(kFirstYear + y, m));
+    }
+  }
+  return t;
+}
+
+constexpr Dates dates() {
+  Dates t{};
+  int n = 0;
+  for (int y = 0; y < kYears; ++y) {
+    for (unsigned m = 1; m <= 12; ++m) {
+      for (unsigned d = 1; d <= days_in_month(kFirstYear + y, m); ++d) {
+        t.values[n++] = PackedDate{static_cast<std::int16_t>(kFirstYear + y), static_cast<std::uint8_t>(m),
+                                   static_cast<std::uint8_t>(d)};
+      }
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+// Computed at compile time.
+constinit const MonthStarts kMonthStart = month_starts();
+constinit const Dates kDates = dates();
+static_assert(month_starts().values[kYears * 12 - 1] + 31 == kDays, "kDays covers the table's years");
+
+}  // namespace date_tables
 
 Result<Date> parse_date(std::string_view text) {
   auto fail = [&] {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -23,15 +24,47 @@ constexpr Date make_date(int y, unsigned m, unsigned d) {
   return Date{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
 }
 
+namespace date_tables {
+// Conversions between dates and day numbers by table lookup for 1970 .. 2169 (the engines
+// convert several times per item; the arithmetic of <chrono> costs a few dozen instructions
+// each time). Other dates take the <chrono> path; results are the same either way.
+inline constexpr int kFirstYear = 1970;
+inline constexpr int kYears = 200;
+inline constexpr int kDays = 73049;  // 1970-01-01 .. 2169-12-31
+struct PackedDate {
+  std::int16_t year;
+  std::uint8_t month;
+  std::uint8_t day;
+};
+struct MonthStarts {
+  std::int32_t values[kYears * 12];  // day number of each month's 1st
+};
+struct Dates {
+  PackedDate values[kDays];  // the date of each day number
+};
+extern const MonthStarts kMonthStart;
+extern const Dates kDates;
+}  // namespace date_tables
+
 // Days since 1970-01-01; cheap integer arithmetic for hot paths.
 inline int day_number(const Date& date) {
+  const auto year = static_cast<unsigned>(static_cast<int>(date.year()) - date_tables::kFirstYear);
+  const unsigned month = static_cast<unsigned>(date.month()) - 1;
+  if (year < static_cast<unsigned>(date_tables::kYears) && month < 12) {
+    return date_tables::kMonthStart.values[year * 12 + month] +
+           static_cast<int>(static_cast<unsigned>(date.day())) - 1;
+  }
   return static_cast<int>(std::chrono::sys_days(date).time_since_epoch().count());
 }
-inline Date from_day_number(int n) { return Date{std::chrono::sys_days{std::chrono::days{n}}}; }
-
-inline Date add_days(const Date& date, int days) {
-  return Date{std::chrono::sys_days(date) + std::chrono::days{days}};
+inline Date from_day_number(int n) {
+  if (static_cast<unsigned>(n) < static_cast<unsigned>(date_tables::kDays)) {
+    const date_tables::PackedDate p = date_tables::kDates.values[n];
+    return Date{std::chrono::year{p.year}, std::chrono::month{p.month}, std::chrono::day{p.day}};
+  }
+  return Date{std::chrono::sys_days{std::chrono::days{n}}};
 }
+
+inline Date add_days(const Date& date, int days) { return from_day_number(day_number(date) + days); }
 // to - from in days (negative when `to` is earlier).
 inline int days_between(const Date& from, const Date& to) { return day_number(to) - day_number(from); }
 

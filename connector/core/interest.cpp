@@ -79,11 +79,6 @@ int year_basis(DayCount convention, int year) {
   return 365;
 }
 
-// Last day of the half-year containing `date`: 30 June or 31 December.
-Date half_year_end(const Date& date) {
-  return month_of(date) <= 6 ? make_date(year_of(date), 6, 30) : make_date(year_of(date), 12, 31);
-}
-
 Money round_interest(Int128 exact, Currency currency) {
   return Money(round_fraction(exact, kInterestDenominator, Rounding::kHalfUp), currency);
 }
@@ -145,28 +140,31 @@ Status InterestAccumulator::accrue(const Money& principal, const Date& from, con
                          " lies before the Basiszinssatz table, which starts " +
                          format_date(table_->first_date()));
   }
-  // Day counts on day numbers; calendar dates only where a period records them (the half-year
-  // bounds are built from year and month, not converted).
-  Date start = from;
-  int start_day = day_number(from);
+  // Day counts on day numbers; the half-years' bounds and rates come precomputed from the
+  // table, so a period costs no date conversion and no rate lookup.
+  const int from_day = day_number(from);
   const int to_day = day_number(to);
-  while (true) {
-    const Date half_end = half_year_end(start);
-    const int half_end_day = day_number(half_end);
-    const bool last_period = to_day <= half_end_day;
-    const Date end = last_period ? to : half_end;
-    const int end_day = last_period ? to_day : half_end_day;
-    // Never empty: start lies on or after the table's first date (checked above).
-    const BasiszinsLookup lookup = *table_->rate_on(start);
+  const int from_index = BasiszinsTable::half_year_index(from);
+  for (int index = from_index;; ++index) {
+    const BasiszinsTable::HalfYear half = table_->half_year(index);
+    const Date start = index == from_index ? from : half.start;
+    const int start_day = index == from_index ? from_day : half.start_day;
+    const bool last_period = to_day <= half.end_day;
+    const Date end = last_period ? to : half.end;
+    const int end_day = last_period ? to_day : half.end_day;
     const int days =
         convention_ == DayCount::k30E360 ? interest_days(convention_, start, end) : end_day - start_day + 1;
     const int basis = year_basis(convention_, year_of(start));
-    const int rate_bp = std::max({0, lookup.rate_bp + surcharge_bp_, min_rate_bp_});
-    const Int128 exact = static_cast<Int128>(principal.minor()) * rate_bp * days * (kYearBasisLcm / basis);
+    const int rate_bp = std::max({0, half.rate_bp + surcharge_bp_, min_rate_bp_});
+    // kYearBasisLcm / basis without a division.
+    const std::int64_t per_day = basis == 365   ? kYearBasisLcm / 365
+                                 : basis == 366 ? kYearBasisLcm / 366
+                                                : kYearBasisLcm / 360;
+    const Int128 exact = static_cast<Int128>(principal.minor()) * rate_bp * days * per_day;
     exact_total_ += exact;
     // A period that only continues the previous one (same half-year, principal and rate; the
     // caller merely stopped in between) extends it, so the staircase shows real steps only.
-    if (!periods_.empty() && last_to_day_ + 1 == start_day && half_year_end(periods_.back().to) == half_end &&
+    if (!periods_.empty() && last_to_day_ + 1 == start_day && last_index_ == index &&
         periods_.back().principal == principal && periods_.back().rate_bp == rate_bp) {
       InterestPeriod& last = periods_.back();
       last.to = end;
@@ -178,23 +176,21 @@ Status InterestAccumulator::accrue(const Money& principal, const Date& from, con
       period.to = end;
       period.days = days;
       period.year_basis = basis;
-      period.basiszins_bp = lookup.rate_bp;
+      period.basiszins_bp = half.rate_bp;
       period.rate_bp = rate_bp;
-      period.rate_known = lookup.known;
+      period.rate_known = half.known;
       period.principal = principal;
       period.exact = exact;
     }
     last_to_day_ = end_day;
-    if (!lookup.known) {
-      std::string warning = lookup.warning();
+    last_index_ = index;
+    if (!half.known) {
+      std::string warning = table_->rate_on(start)->warning();
       if (std::find(warnings_.begin(), warnings_.end(), warning) == warnings_.end()) {
         warnings_.push_back(std::move(warning));
       }
     }
     if (last_period) break;
-    start =
-        month_of(half_end) == 6 ? make_date(year_of(half_end), 7, 1) : make_date(year_of(half_end) + 1, 1, 1);
-    start_day = half_end_day + 1;
   }
   return Ok{};
 }

@@ -96,6 +96,7 @@ class InterestAccumulator {
   Int128 exact_total_ = 0;
   std::vector<InterestPeriod> periods_;
   int last_to_day_ = 0;  // day_number(periods_.back().to), while periods_ is not empty
+  int last_index_ = 0;   // BasiszinsTable::half_year_index(periods_.back().to), likewise
   std::vector<std::string> warnings_;
 };
 

@@ -38,5 +38,28 @@ TEST(Date, CountsDaysAndWeekdays) {
   EXPECT_EQ(from_day_number(day_number(make_date(2001, 9, 9))), make_date(2001, 9, 9));
 }
 
+// day_number and from_day_number read tables for 1970 .. 2169 and compute elsewhere: every day
+// of the table, and days on both sides of it, agree with <chrono>'s own arithmetic.
+TEST(Date, DayNumbersAgreeWithChronoInsideAndOutsideTheTables) {
+  const int first = static_cast<int>(std::chrono::sys_days(make_date(1960, 1, 1)).time_since_epoch().count());
+  const int last =
+      static_cast<int>(std::chrono::sys_days(make_date(2180, 12, 31)).time_since_epoch().count());
+  int mismatches = 0;
+  for (int n = first; n <= last; ++n) {
+    const Date expected{std::chrono::sys_days{std::chrono::days{n}}};
+    mismatches += from_day_number(n) != expected;
+    mismatches += day_number(expected) != n;
+    mismatches += add_days(expected, 1) != Date{std::chrono::sys_days{std::chrono::days{n + 1}}};
+  }
+  EXPECT_EQ(mismatches, 0);
+  EXPECT_EQ(day_number(make_date(1970, 1, 1)), 0);
+  EXPECT_EQ(from_day_number(-1), make_date(1969, 12, 31));
+  EXPECT_EQ(from_day_number(73048), make_date(2169, 12, 31));
+  EXPECT_EQ(from_day_number(73049), make_date(2170, 1, 1));
+  // A day past the month's end counts on, as in <chrono>.
+  EXPECT_EQ(day_number(make_date(2023, 2, 30)), day_number(make_date(2023, 3, 2)));
+  EXPECT_EQ(day_number(make_date(2300, 2, 30)), day_number(make_date(2300, 3, 2)));
+}
+
 }  // namespace
 }  // namespace mahnwerk::core
