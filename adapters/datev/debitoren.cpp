@@ -108,6 +108,7 @@ class DebtorParser {
       d.block_reason = "DATEV Mahnsperre bis";
     }
     settings(out.dunning);
+    d.agreed_interest_bp = agreed_rate(out.dunning);
     if (out.dunning.no_dunning && !d.block_until) {
       d.block_until = core::make_date(9999, 12, 31);
       d.block_reason = "DATEV Mahnung 9 (keine Mahnung)";
@@ -116,6 +117,17 @@ class DebtorParser {
   }
 
  private:
+  // Zinsberechnung 1 (fester Zinssatz): the debtor's own Mahnzins as the agreed rate of § 288 III
+  // BGB. DATEV may set one rate per level; the core has one rate per debtor, so the lowest of them
+  // (never more than any DATEV level would charge).
+  static std::optional<int> agreed_rate(const DunningSettings& s) {
+    if (s.interest != Calculation::kOwn) return std::nullopt;
+    std::optional<int> lowest;
+    for (const auto& rate : s.interest_rate_bp) {
+      if (rate && *rate > 0 && (!lowest || *rate < *lowest)) lowest = *rate;
+    }
+    return lowest;
+  }
   void settings(DunningSettings& s) {
     if (auto m = optional_int(dk::kMahnung)) {
       if (*m == 9) {

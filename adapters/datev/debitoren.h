@@ -90,8 +90,9 @@ core::Result<RowCounts> read_debtors(ExtfReader& reader, const std::function<voi
 //   Mahnung 9 / level mask   -> not a policy setting: the reader sets the debtor's block
 //                               (Mahnung 9) ; levels outside the mask keep no fee, no flat fee
 //   Mahnlimit Betrag / %     -> min_amount / min_percent_bp
-//   Zinsberechnung 9         -> interest off on every level (1 with rates: the statutory rate
-//                               stays; the core has no contractual rate, see docs/datev.md)
+//   Zinsberechnung 9         -> interest off on every level (read_files() also marks the
+//                               debtor's items interest_blocked); 1 with Mahnzinssatz: not a
+//                               policy setting: the reader sets Debtor::agreed_interest_bp
 //   Gebührenberechnung 1 / 9 -> levels[k].fee.fixed = Mahngebühr k+1 / no fee
 //   Pauschalenberechnung 1/9 -> flat_fee_b2b on the first level with a Verzugspauschale / off
 //   Fristberechnung 1        -> levels[0].days_after_due = Mahnfrist 1, later levels

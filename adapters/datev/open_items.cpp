@@ -171,6 +171,7 @@ OpenItemDeriver::Result OpenItemDeriver::finish(const std::unordered_map<std::st
     }
     d.locks.postensperre = a.postensperre;
     d.locks.zinssperre = a.zinssperre;
+    item.interest_blocked = a.zinssperre;  // the claim engine charges no interest on it
     if (a.postensperre_bis != 0) {
       d.locks.postensperre_bis = core::from_day_number(a.postensperre_bis);
       item.block_until = d.locks.postensperre_bis;

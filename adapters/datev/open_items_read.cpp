@@ -163,6 +163,12 @@ class Collector {
       }
       debtors_[r.debtor.id] = std::move(r);
     }
+    // Zinsberechnung 9 (keine Berechnung) of the debtor: none of its items bears interest.
+    for (auto& item : out_.items) {
+      if (auto d = debtors_.find(item.item.debtor);
+          d != debtors_.end() && d->second.dunning.interest == Calculation::kNone)
+        item.item.interest_blocked = true;
+    }
     for (auto& [id, record] : debtors_) out_.debtors.push_back(std::move(record));
   }
 

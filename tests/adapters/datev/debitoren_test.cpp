@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <optional>
+
 #include "adapters/datev/open_items.h"
 #include "tests/adapters/datev/datev_test_util.h"
 
@@ -103,6 +107,7 @@ TEST(Debitoren, DunningSettingsOfTheMusterdaten) {
   EXPECT_EQ(s.interest, Calculation::kOwn);
   EXPECT_EQ(s.interest_rate_bp[0], 1050);
   EXPECT_EQ(s.interest_rate_bp[2], 1212);
+  EXPECT_EQ(r.debtor.agreed_interest_bp, 1050);  // fester Zinssatz: the lowest of 10,50/11,11/12,12
   EXPECT_EQ(s.fee, Calculation::kOwn);
   EXPECT_EQ(s.fee_amount[0], eur(510));  // written "5,1"
   EXPECT_EQ(s.fee_amount[2], eur(530));
@@ -151,6 +156,47 @@ TEST(Debitoren, SettingsMapOntoThePolicy) {
   EXPECT_TRUE(q.levels[1].fee.is_zero());
   EXPECT_FALSE(q.claim.claim_flat_fee);
   EXPECT_TRUE(q.levels[0].interest);  // Zinsberechnung not set: the policy's
+}
+
+TEST(Debitoren, MahnzinsIsTheAgreedRateAndZinsberechnungNineBlocksInterest) {
+  struct Case {
+    std::string konto;
+    std::map<int, std::string> fields;  // Zinsberechnung #129, Mahnzinssatz #130..132
+    std::optional<int> agreed_bp;
+    bool interest_blocked;
+  };
+  const std::vector<Case> cases = {
+      {"10100", {{129, "1"}, {130, "12,00"}, {131, "8,50"}, {132, "14,00"}}, 850, false},
+      {"10200", {{129, "1"}, {130, "9,5"}}, 950, false},
+      {"10300", {{129, "1"}}, std::nullopt, false},                  // no rate: the statutory one
+      {"10400", {{129, "2"}, {130, "12,00"}}, std::nullopt, false},  // Staffel: the statutory rates
+      {"10500", {{129, "0"}, {130, "12,00"}}, std::nullopt, false},  // MPD-Schlüsselung gilt
+      {"10600", {{129, "9"}, {130, "12,00"}}, std::nullopt, true},   // keine Zinsberechnung
+      {"10700", {}, std::nullopt, false},
+  };
+  std::string debitoren = std::string(kDebitorenHeader) + "\r\n" + heading(254, "Konto") + "\r\n";
+  std::vector<std::string> bookings;
+  for (const Case& c : cases) {
+    auto fields = c.fields;
+    fields[1] = c.konto;
+    fields[2] = "\"Kunde " + c.konto + "\"";
+    debitoren += record(fields, 254) + "\r\n";
+    bookings.push_back(booking("100,00", "S", c.konto, "8400", "0101", "RE-" + c.konto));
+  }
+  const ReadResult r = read_files(
+      {write_temp("deb_zins.csv", debitoren), write_temp("stapel_zins.csv", buchungsstapel(bookings))});
+  ASSERT_EQ(r.rejected_total, 0u) << r.rejected[0].to_string();
+  for (const Case& c : cases) {
+    const auto debtor = std::find_if(r.debtors.begin(), r.debtors.end(),
+                                     [&](const DebtorRecord& d) { return d.debtor.id == c.konto; });
+    ASSERT_NE(debtor, r.debtors.end()) << c.konto;
+    EXPECT_EQ(debtor->debtor.agreed_interest_bp, c.agreed_bp) << c.konto;
+    const auto item = std::find_if(r.items.begin(), r.items.end(),
+                                   [&](const DerivedItem& i) { return i.item.debtor == c.konto; });
+    ASSERT_NE(item, r.items.end()) << c.konto;
+    EXPECT_EQ(item->item.interest_blocked, c.interest_blocked) << c.konto;
+    EXPECT_FALSE(item->locks.zinssperre) << c.konto;  // the item's own lock is not set
+  }
 }
 
 TEST(Debitoren, MahnungNineBlocksTheDebtorAndBadCodesAreRejected) {

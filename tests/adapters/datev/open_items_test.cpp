@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "connector/core/claim.h"
+
 #include "tests/adapters/datev/datev_test_util.h"
 
 namespace mahnwerk::datev {
@@ -183,9 +185,45 @@ TEST(OpenItems, LocksAreHonoured) {
   EXPECT_FALSE(pb->item.disputed);
   const auto* z = find(r, "10100/Z");
   EXPECT_TRUE(z->locks.zinssperre);
+  EXPECT_TRUE(z->item.interest_blocked);
   EXPECT_FALSE(z->item.disputed);
   const auto* none = find(r, "10100/none");
-  EXPECT_FALSE(none->locks.postensperre || none->locks.zinssperre || none->item.disputed);
+  EXPECT_FALSE(none->locks.postensperre || none->locks.zinssperre || none->item.disputed ||
+               none->item.interest_blocked);
+}
+
+TEST(OpenItems, ZinssperreReachesTheClaimEngine) {
+  const ReadResult r =
+      read({booking("1000,00", "S", "10100", "8400", "0101", "Z", {{19, "1"}, {117, "31012024"}}),
+            booking("1000,00", "S", "10100", "8400", "0101", "N", {{117, "31012024"}})});
+  ASSERT_EQ(r.rejected_total, 0u);
+  core::State state;
+  core::Debtor debtor;
+  debtor.id = "10100";
+  debtor.kind = core::DebtorKind::kBusiness;
+  state.debtors.push_back(debtor);
+  for (const auto& d : r.items) {
+    state.items.push_back(d.item);
+    state.items.back().due_date_agreed = true;  // Verzug from the day after the Fälligkeit
+  }
+  ASSERT_EQ(state.items.size(), 2u);
+  const auto table = core::BasiszinsTable::create({{make_date(2024, 1, 1), 362}}).value();
+  const core::HolidayCalendar calendar{core::Region::kNational};
+  const core::ClaimEngine engine(table, calendar, core::ClaimPolicy{});
+  const auto claims = engine.compute(state, make_date(2024, 3, 31));
+  ASSERT_TRUE(claims.ok()) << claims.error().to_string();
+  for (const auto& c : claims->claims) {
+    const core::OpenItem& item = state.items[c.item_index];
+    EXPECT_EQ(c.verzug.start, make_date(2024, 2, 1)) << item.id;
+    EXPECT_EQ(c.flat_fee, eur(4000)) << item.id;
+    if (item.number == "Z") {
+      EXPECT_EQ(c.interest, eur(0));
+      EXPECT_NE(claims->explanation(c, state).find("Zinssperre"), std::string::npos);
+    } else {
+      // 2024-02-01..03-31, 60 days at 3.62 + 9 = 12.62 %: 100000 * 0.1262 * 60 / 365 = 2074.52
+      EXPECT_EQ(c.interest, eur(2075)) << item.id;
+    }
+  }
 }
 
 TEST(OpenItems, FeeAndInterestPostingsAreNeverDunnedAsInvoices) {
