@@ -266,7 +266,18 @@ class Reader {
     }
     only(v, where,
          {"pointer", "value", "transform", "optional", "days", "default_days", "minus", "business_if",
-          "values", "join", "separator", "unix"});
+          "values", "join", "separator", "unix", "value_if"});
+    if (const Value* vi = member(v, "value_if")) {
+      const std::string at = where + "/value_if";
+      if (!vi->IsObject()) {
+        problem(at, "must be an object {when: [conditions], value}");
+      } else {
+        only(*vi, at, {"when", "value"});
+        f.value_if_when = conditions(*vi, "when", at);
+        f.value_if = text(*vi, "value", at, true);
+        if (f.value_if_when.empty()) problem(at + "/when", "missing (at least one condition)");
+      }
+    }
     f.pointers = pointers(v, "pointer", where);
     f.constant = text(v, "value", where, false);
     f.transform = text(v, "transform", where, false).value_or("text");

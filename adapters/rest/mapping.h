@@ -94,6 +94,10 @@ struct FieldSpec {
   std::map<std::string, std::string> enum_values;  // transform "enum"
   std::vector<std::string> join_pointers;          // transform "join"
   bool optional = false;
+  // "value_if": {"when": [conditions], "value": v}: v instead of the pointer's value when the
+  // record meets every condition (lexoffice: a voided invoice is open 0, whatever openAmount says).
+  std::vector<Condition> value_if_when;
+  std::optional<std::string> value_if;
   std::string where;  // "/streams/items/fields/due_date" for messages
 };
 

@@ -284,6 +284,11 @@ core::Result<std::optional<std::string>> apply_field(const FieldSpec& spec, cons
   const auto fail = [&](const std::string& message) { return core::invalid_input(message, spec.where); };
   std::optional<std::string> raw = spec.constant;
   std::string from = spec.pointers.empty() ? std::string() : spec.pointers.front();
+  if (spec.value_if && !spec.value_if_when.empty()) {
+    bool all = true;
+    for (const auto& c : spec.value_if_when) all = all && matches(c, record);
+    if (all) raw = spec.value_if;
+  }
   if (!raw) {
     for (const auto& p : spec.pointers) {
       const rapidjson::Value* v = resolve(record, p);

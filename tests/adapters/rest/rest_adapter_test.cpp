@@ -337,6 +337,12 @@ TEST(Transforms, TableDriven) {
        R"({"transform":"join","join":["/name","/surename","/familyname"]})", "Erika Muster"},
       {R"({"a":{"b/c":[1,{"x~y":"deep"}]}})", R"({"pointer":"/a/b~1c/1/x~0y"})", "deep"},
       {R"({"a":"", "b":"second"})", R"({"pointer":["/a","/b"]})", "second"},
+      {R"({"o":null,"s":"voided"})",
+       R"({"pointer":"/o","transform":"amount","value_if":{"when":[{"pointer":"/s","in":["voided","paid"]}],"value":"0"}})",
+       "0"},
+      {R"({"o":"12.5","s":"open"})",
+       R"({"pointer":"/o","transform":"amount","value_if":{"when":[{"pointer":"/s","in":["voided","paid"]}],"value":"0"}})",
+       "12.5"},
   };
   for (const Case& c : cases) {
     const std::string mapping =
@@ -459,7 +465,8 @@ TEST_F(RestAdapterTest, IncrementalCursorLooksBackAndDeduplicatesByVersion) {
   FakeLexoffice lx;
   lx.invoices = {{"a", "c1", "2025-01-10", "10", "10", "2025-06-20T09:00:00.000+02:00"},
                  {"b", "c1", "2025-01-11", "20", "0", "2025-06-28T09:00:00.000+02:00", "paid"},
-                 {"c", "c1", "2025-01-12", "30", "30", "2025-06-29T23:30:00.000+02:00"}};
+                 {"c", "c1", "2025-01-12", "30", "30", "2025-06-29T23:30:00.000+02:00"},
+                 {"v", "c1", "2025-01-13", "40", "null", "2025-06-28T10:00:00.000+02:00", "voided"}};
   transport_.handler = std::ref(lx);
   auto adapter = make(shipped("lexoffice"));
   // Cursor: 2025-06-29T08:00Z. Look-back 2 days: updatedDateFrom=2025-06-27 re-reads b and c.
@@ -471,8 +478,10 @@ TEST_F(RestAdapterTest, IncrementalCursorLooksBackAndDeduplicatesByVersion) {
   EXPECT_EQ(u.get("voucherStatus"), "open,paid,paidoff,voided");
   std::vector<std::string> ids;
   for (const auto& i : delta->items) ids.push_back(i.id);
-  EXPECT_EQ(ids, (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(ids, (std::vector<std::string>{"b", "c", "v"}));
   EXPECT_TRUE(delta->items[0].open_amount.is_zero());  // paid: closes the item
+  EXPECT_TRUE(delta->items[2].open_amount.is_zero());  // voided (openAmount null): closes it too
+  EXPECT_TRUE(delta->rejected.empty());
   // The cursor is the newest change seen (c at 21:30Z), never the clock.
   EXPECT_EQ(delta->next_cursor, "instant:1751232600");
   // Identical incremental queries (open and overdue both become the same) are made once.
