@@ -80,6 +80,15 @@ const Field& Record::at(int column) const {
   const auto index = static_cast<std::size_t>(column - 1);
   if (index >= field_count) return kEmptyField;
   Field& f = fields[index];
+  if (starts != nullptr) {
+    std::uint64_t& word = built[index / 64];
+    const std::uint64_t bit = std::uint64_t{1} << (index % 64);
+    if ((word & bit) == 0) {
+      word |= bit;
+      f = Field{std::string_view(data + starts[index], starts[index + 1] - starts[index] - 1), false, false,
+                false, false};
+    }
+  }
   if (!f.finalized) finalize_field(f);
   return f;
 }
@@ -159,6 +168,49 @@ std::size_t split_bounds(std::string_view line, char delimiter, std::array<Field
   } else {
     overflow = true;
   }
+  return count;
+}
+
+std::size_t split_starts(std::string_view line, char delimiter,
+                         std::array<std::uint32_t, kMaxFields + 1>& starts, bool& overflow) {
+  overflow = false;
+  std::size_t count = 1;  // field 0 starts at 0
+  starts[0] = 0;
+  const char* data = line.data();
+  const std::size_t n = line.size();
+  std::uint64_t carry = 0;  // all ones when the previous block ended inside quotes
+  char tail[64];
+  for (std::size_t base = 0; base < n; base += 64) {
+    const char* p = data + base;
+    const bool last = base + 64 > n;
+    if (last) {
+      std::memset(tail, 0, sizeof tail);
+      std::memcpy(tail, p, n - base);
+      p = tail;
+    }
+    std::uint64_t x = mask64(p, '"');
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x ^= carry;
+    carry = (x >> 63) != 0 ? ~std::uint64_t{0} : 0;
+    std::uint64_t delims = mask64(p, delimiter) & ~x;
+    if (last) delims &= (std::uint64_t{1} << (n - base)) - 1;
+    // No popcount: the baseline x86-64 target has no instruction for it (a libgcc call).
+    while (delims != 0) {
+      if (count == kMaxFields) {
+        overflow = true;  // the record is rejected by its count; the rest is not needed
+        break;
+      }
+      starts[count++] =
+          static_cast<std::uint32_t>(base + 1 + static_cast<std::size_t>(__builtin_ctzll(delims)));
+      delims &= delims - 1;
+    }
+  }
+  starts[count] = static_cast<std::uint32_t>(n + 1);
   return count;
 }
 
@@ -652,9 +704,12 @@ bool ExtfReader::next(Record& record) {
     if (!line.empty()) break;
   }
   bool overflow = false;
-  record.field_count = split_bounds(line, format_.delimiter, fields_, overflow);
+  record.field_count = split_starts(line, format_.delimiter, starts_, overflow);
   record.too_many_fields = overflow;
   record.fields = fields_.data();
+  record.data = line.data();
+  record.starts = starts_.data();
+  record.built.fill(0);
   return true;
 }
 

@@ -89,6 +89,11 @@ struct Record {
   std::size_t field_count = 0;
   bool too_many_fields = false;
   Field* fields = nullptr;  // field_count entries, finalized on first access
+  // Records from ExtfReader::next() carry only the field boundaries: field i is
+  // data[starts[i] .. starts[i + 1] - 1); at() builds its Field on first access (`built`).
+  const char* data = nullptr;
+  const std::uint32_t* starts = nullptr;  // null: `fields` are complete
+  mutable std::array<std::uint64_t, kMaxFields / 64> built{};
 
   // REQUIRES: 1 <= column. Columns beyond field_count read as empty.
   const Field& at(int column) const;
@@ -106,6 +111,10 @@ std::size_t split_fields(std::string_view line, char delimiter, std::array<Field
 // or the field reports an unbalanced quote).
 std::size_t split_bounds(std::string_view line, char delimiter, std::array<Field, kMaxFields>& out,
                          bool& overflow);
+// The same boundaries as offsets only: starts[i] is where field i begins, starts[count] is
+// line.size() + 1 (one past the virtual delimiter after the last field). Returns count.
+std::size_t split_starts(std::string_view line, char delimiter,
+                         std::array<std::uint32_t, kMaxFields + 1>& starts, bool& overflow);
 
 // Field value helpers. Each returns the value or a message saying what is wrong; the caller
 // adds file, line, column and field name.
@@ -204,6 +213,7 @@ class ExtfReader {
   std::vector<RowError> findings_;
   std::optional<core::Error> error_;
   std::array<Field, kMaxFields> fields_{};
+  std::array<std::uint32_t, kMaxFields + 1> starts_{};
   std::string pending_copy_;
 };
 

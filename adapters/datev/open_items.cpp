@@ -19,8 +19,78 @@ bool is_debitor_account(std::uint64_t account, int sachkontenlaenge) {
   return account >= low && account < 7 * low;
 }
 
-std::size_t OpenItemDeriver::KeyHash::operator()(const Key& k) const noexcept {
-  return std::hash<std::string>{}(k.number) ^ (k.account * 0x9E3779B97F4A7C15ULL);
+std::uint64_t OpenItemDeriver::hash_of(std::uint64_t account, std::string_view number) {
+  std::uint64_t h = std::hash<std::string_view>{}(number) ^ (account * 0x9E3779B97F4A7C15ULL);
+  h ^= h >> 29;  // mix the account's bits into the low bits the index uses
+  h *= 0xBF58476D1CE4E5B9ULL;
+  return h ^ (h >> 32);
+}
+
+void OpenItemDeriver::grow() {
+  const std::size_t size = slots_.empty() ? 1024 : slots_.size() * 2;
+  slots_.assign(size, Slot{});
+  const std::size_t mask = size - 1;
+  for (std::uint32_t e = 0; e < entries_.size(); ++e) {
+    if (!entries_[e].live) continue;
+    std::size_t i = entries_[e].hash & mask;
+    while (slots_[i].entry != kNoEntry) i = (i + 1) & mask;
+    slots_[i] = Slot{e, static_cast<std::uint32_t>(entries_[e].hash >> 32)};
+  }
+}
+
+OpenItemDeriver::Entry& OpenItemDeriver::find_or_add(std::uint64_t account, std::string_view number,
+                                                     core::Currency currency) {
+  if ((live_ + 1) * 2 > slots_.size()) grow();
+  const std::uint64_t h = hash_of(account, number);
+  const auto tag = static_cast<std::uint32_t>(h >> 32);
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = h & mask;
+  for (; slots_[i].entry != kNoEntry; i = (i + 1) & mask) {
+    if (slots_[i].tag != tag) continue;
+    Entry& e = entries_[slots_[i].entry];
+    if (e.key.account == account && e.key.number == number) return e;
+  }
+  std::uint32_t index;
+  if (!free_.empty()) {
+    index = free_.back();
+    free_.pop_back();
+  } else {
+    index = static_cast<std::uint32_t>(entries_.size());
+    entries_.emplace_back();
+  }
+  Entry& e = entries_[index];
+  e.key.account = account;
+  e.key.number.assign(number.data(), number.size());
+  std::vector<PaymentEntry> payments = std::move(e.acc.payments);
+  payments.clear();
+  e.acc = Acc{};
+  e.acc.payments = std::move(payments);  // keeps its capacity
+  e.acc.currency = currency;
+  e.hash = h;
+  e.live = true;
+  slots_[i] = Slot{index, tag};
+  ++live_;
+  return e;
+}
+
+void OpenItemDeriver::remove(Entry& entry) {
+  const std::size_t mask = slots_.size() - 1;
+  const auto index = static_cast<std::uint32_t>(&entry - entries_.data());
+  std::size_t i = entry.hash & mask;
+  while (slots_[i].entry != index) i = (i + 1) & mask;
+  // Backward-shift deletion: move later members of the probe run into the hole.
+  for (std::size_t j = (i + 1) & mask; slots_[j].entry != kNoEntry; j = (j + 1) & mask) {
+    const std::size_t home = entries_[slots_[j].entry].hash & mask;
+    // slots_[j] may move to i when its home is not in (i, j] (cyclically).
+    if (((j - home) & mask) >= ((j - i) & mask)) {
+      slots_[i] = slots_[j];
+      i = j;
+    }
+  }
+  slots_[i] = Slot{};
+  entry.live = false;
+  free_.push_back(index);
+  --live_;
 }
 
 // Geldkonten (Kasse, Bank, Geldtransit) of the standard charts, on the four-digit base: SKR03
@@ -60,18 +130,12 @@ core::Status OpenItemDeriver::add(const Booking& b) {
 
 core::Status OpenItemDeriver::post(std::uint64_t account, bool debit, const Booking& b,
                                    bool contra_is_money) {
-  probe_.account = account;
-  probe_.number.assign(b.belegfeld1.data(), b.belegfeld1.size());
-  auto it = items_.find(probe_);
-  if (it == items_.end()) {
-    Acc fresh;
-    fresh.currency = b.currency;
-    it = items_.emplace(probe_, std::move(fresh)).first;
-  } else if (!(it->second.currency == b.currency)) {
+  Entry& entry = find_or_add(account, b.belegfeld1, b.currency);
+  if (!(entry.acc.currency == b.currency)) {
     return core::invalid_input("currency " + std::string(b.currency.code()) + " differs from the item's " +
-                               std::string(it->second.currency.code()));
+                               std::string(entry.acc.currency.code()));
   }
-  Acc& a = it->second;
+  Acc& a = entry.acc;
   const int day = core::day_number(b.belegdatum);
   if (a.any_day == 0) a.any_day = day;
   a.last_day = std::max(a.last_day, day);
@@ -119,7 +183,7 @@ core::Status OpenItemDeriver::post(std::uint64_t account, bool debit, const Book
   if (b.postensperre_bis)
     a.postensperre_bis = std::max(a.postensperre_bis, core::day_number(*b.postensperre_bis));
   if (a.balance == 0) {
-    items_.erase(it);  // cleared: DATEV's OPOS shows it as ausgeglichen
+    remove(entry);  // cleared: DATEV's OPOS shows it as ausgeglichen
     ++counts_.closed;
   }
   return core::Ok{};
@@ -127,16 +191,17 @@ core::Status OpenItemDeriver::post(std::uint64_t account, bool debit, const Book
 
 OpenItemDeriver::Result OpenItemDeriver::finish(const std::unordered_map<std::string, int>& terms) const {
   Result out;
-  std::vector<const std::pair<const Key, Acc>*> order;
-  order.reserve(items_.size());
-  for (const auto& entry : items_) order.push_back(&entry);
-  std::sort(order.begin(), order.end(), [](const auto* x, const auto* y) {
-    return x->first.account != y->first.account ? x->first.account < y->first.account
-                                                : x->first.number < y->first.number;
+  std::vector<const Entry*> order;
+  order.reserve(live_);
+  for (const Entry& entry : entries_) {
+    if (entry.live) order.push_back(&entry);
+  }
+  std::sort(order.begin(), order.end(), [](const Entry* x, const Entry* y) {
+    return x->key.account != y->key.account ? x->key.account < y->key.account : x->key.number < y->key.number;
   });
-  for (const auto* entry : order) {
-    const Key& k = entry->first;
-    const Acc& a = entry->second;
+  for (const Entry* entry : order) {
+    const Key& k = entry->key;
+    const Acc& a = entry->acc;
     const std::string debtor = std::to_string(k.account);
     if (a.balance < 0) {
       // A credit balance: money the debtor has in hand, for the claim engine to allocate.

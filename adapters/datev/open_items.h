@@ -74,7 +74,7 @@ class OpenItemDeriver {
   Result finish(const std::unordered_map<std::string, int>& terms = {}) const;
 
   const DerivationCounts& counts() const { return counts_; }
-  std::size_t live_items() const { return items_.size(); }
+  std::size_t live_items() const { return live_; }
 
  private:
   struct PaymentEntry {
@@ -99,11 +99,26 @@ class OpenItemDeriver {
   struct Key {
     std::uint64_t account;
     std::string number;
-    bool operator==(const Key& other) const = default;
   };
-  struct KeyHash {
-    std::size_t operator()(const Key& k) const noexcept;
+  // The items open at the moment: entries (reused after an item clears, so a cleared item's
+  // payment list keeps its capacity) found through a flat open-addressing index (linear probing,
+  // backward-shift deletion; each slot holds the entry and 32 bits of its hash).
+  struct Entry {
+    Key key;
+    Acc acc;
+    std::uint64_t hash = 0;
+    bool live = false;
   };
+  struct Slot {
+    std::uint32_t entry = kNoEntry;
+    std::uint32_t tag = 0;
+  };
+  static constexpr std::uint32_t kNoEntry = 0xFFFFFFFFu;
+  static std::uint64_t hash_of(std::uint64_t account, std::string_view number);
+  // The entry of (account, number), created (with `currency`) when absent.
+  Entry& find_or_add(std::uint64_t account, std::string_view number, core::Currency currency);
+  void remove(Entry& entry);
+  void grow();
 
   core::Status post(std::uint64_t account, bool debit, const Booking& b, bool contra_is_money);
   bool is_money_account(std::uint64_t account, int digits) const;
@@ -111,9 +126,11 @@ class OpenItemDeriver {
 
   int sachkontenlaenge_;
   std::string skr_;
-  std::unordered_map<Key, Acc, KeyHash> items_;
+  std::vector<Entry> entries_;
+  std::vector<std::uint32_t> free_;  // entries_ not live
+  std::vector<Slot> slots_;          // size a power of two, at most half full
+  std::size_t live_ = 0;
   DerivationCounts counts_;
-  Key probe_;  // reused lookup key: no allocation per booking for existing items
 };
 
 // Everything read from a set of DATEV files.
