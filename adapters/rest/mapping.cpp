@@ -359,7 +359,16 @@ class Reader {
     if (const Value* inc = member(v, "incremental")) {
       const std::string at = where + "/incremental";
       Incremental i;
-      only(*inc, at, {"field", "param", "format", "lookback_seconds", "query"});
+      only(*inc, at, {"field", "param", "format", "lookback_seconds", "query", "requests"});
+      if (const Value* rs = member(*inc, "requests")) {
+        if (!rs->IsArray()) {
+          problem(at + "/requests", "must be an array of requests");
+        } else {
+          for (rapidjson::SizeType k = 0; k < rs->Size(); ++k) {
+            i.extra_requests.push_back(request((*rs)[k], at + "/requests/" + std::to_string(k)));
+          }
+        }
+      }
       i.field = pointer(*inc, "field", at, true).value_or("");
       i.param = text(*inc, "param", at, true).value_or("");
       i.format = text(*inc, "format", at, false).value_or("date");

@@ -82,6 +82,9 @@ struct Incremental {
   std::string format = "date";
   int lookback_seconds = 86400;
   std::vector<std::pair<std::string, std::string>> query;
+  // Requests made only by incremental pulls (sevDesk: status=1000, so that invoices paid since
+  // the cursor come back with open 0 and close; a full pull leaves them out).
+  std::vector<RequestSpec> extra_requests;
 };
 
 // How one canonical field is read: a pointer (or the first present of several) or a constant,

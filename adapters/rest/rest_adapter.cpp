@@ -627,7 +627,13 @@ struct RestAdapter::Impl {
   std::vector<std::pair<const RequestSpec*, Query>> queries(const Stream& s,
                                                             std::optional<std::int64_t> since) {
     std::vector<std::pair<const RequestSpec*, Query>> out;
-    for (const auto& r : s.requests) {
+    std::vector<const RequestSpec*> all;
+    for (const auto& r : s.requests) all.push_back(&r);
+    if (since && s.incremental) {
+      for (const auto& r : s.incremental->extra_requests) all.push_back(&r);
+    }
+    for (const RequestSpec* rp : all) {
+      const RequestSpec& r = *rp;
       Query q = r.query;
       if (since && s.incremental) {
         const Incremental& inc = *s.incremental;

@@ -495,6 +495,32 @@ TEST_F(RestAdapterTest, IncrementalCursorLooksBackAndDeduplicatesByVersion) {
   EXPECT_EQ(again->next_cursor, delta->next_cursor);
 }
 
+TEST_F(RestAdapterTest, SevdeskIncrementalPullAlsoReadsInvoicesPaidSinceTheCursor) {
+  std::vector<std::string> statuses;
+  transport_.handler = [&](const http::Request& r) {
+    const auto u = parse_url(r.url);
+    if (u.path != "/api/v1/Invoice") return reply(200, R"({"objects":[]})");
+    statuses.push_back(u.get("status") + "@" + u.get("updateAfter"));
+    if (u.get("status") != "1000") return reply(200, R"({"objects":[]})");
+    return reply(
+        200,
+        R"({"objects":[{"id":"4","invoiceNumber":"RE-1001","contact":{"id":"3"},)"
+        R"("invoiceDate":"2024-04-01T00:00:00+02:00","timeToPay":"14","status":"1000","sumGross":"100",)"
+        R"("paidAmount":100,"currency":"EUR","invoiceType":"RE","update":"2024-04-20T10:00:00+02:00"}]})");
+  };
+  auto adapter = make(shipped("sevdesk"));
+  auto delta = adapter->pull(std::string("instant:1713600000"));  // 2024-04-20T08:00:00Z
+  ASSERT_TRUE(delta.ok()) << delta.error().to_string();
+  EXPECT_EQ(statuses, (std::vector<std::string>{"200@1713596400", "750@1713596400", "1000@1713596400"}));
+  ASSERT_EQ(delta->items.size(), 1u);
+  EXPECT_TRUE(delta->items[0].open_amount.is_zero());
+  EXPECT_FALSE(delta->full);
+  // A full pull does not read the paid ones.
+  statuses.clear();
+  ASSERT_TRUE(adapter->pull(std::nullopt).ok());
+  EXPECT_EQ(statuses, (std::vector<std::string>{"200@", "750@"}));
+}
+
 TEST_F(RestAdapterTest, NewerVersionOfADuplicateWins) {
   int calls = 0;
   transport_.handler = [&](const http::Request&) {
