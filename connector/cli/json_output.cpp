@@ -1,6 +1,10 @@
 // Shared JSON output pieces.
 #include "connector/cli/json_output.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -93,6 +97,28 @@ void StdoutStream::hand_off() {
 
 void StdoutStream::Flush() {
   if (current_ != shared_->begin) hand_off();
+}
+
+bool json_plain(const char* s, std::size_t n) {
+  std::size_t i = 0;
+#ifdef __SSE2__
+  // 16 bytes at a time: any byte <= 0x1F (unsigned), '"' or '\\'.
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i control_max = _mm_set1_epi8(0x1F);
+  for (; i + 16 <= n; i += 16) {
+    __m128i v;
+    std::memcpy(&v, s + i, 16);
+    const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(v, control_max), control_max);
+    const __m128i special = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash));
+    if (_mm_movemask_epi8(_mm_or_si128(control, special)) != 0) return false;
+  }
+#endif
+  for (; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == '"' || c == '\\') return false;
+  }
+  return true;
 }
 
 void write_strings(JsonWriter& w, std::string_view key, const std::vector<std::string>& values) {

@@ -4,6 +4,7 @@
 
 #include <rapidjson/prettywriter.h>
 
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -31,6 +32,30 @@ class StdoutStream {
     if (current_ == end_) hand_off();
     *current_++ = c;
   }
+  // Put() for each of `n` bytes, copied in blocks.
+  void write(const char* data, std::size_t n) {
+    while (n > static_cast<std::size_t>(end_ - current_)) {
+      const auto room = static_cast<std::size_t>(end_ - current_);
+      std::memcpy(current_, data, room);
+      current_ += room;
+      data += room;
+      n -= room;
+      hand_off();
+    }
+    std::memcpy(current_, data, n);
+    current_ += n;
+  }
+  void fill(char c, std::size_t n) {
+    while (n > static_cast<std::size_t>(end_ - current_)) {
+      const auto room = static_cast<std::size_t>(end_ - current_);
+      std::memset(current_, c, room);
+      current_ += room;
+      n -= room;
+      hand_off();
+    }
+    std::memset(current_, c, n);
+    current_ += n;
+  }
   // Hands the filled part of the current buffer on (not necessarily written yet).
   void Flush();
 
@@ -43,7 +68,38 @@ class StdoutStream {
   std::unique_ptr<Shared> shared_;
 };
 
-using JsonWriter = rapidjson::PrettyWriter<StdoutStream>;
+// RapidJSON's generic stream helpers, found by argument-dependent lookup: the indentation of
+// the pretty writer as one block, and string bytes through the bounds-checked Put() (the
+// generic PutReserve cannot make room).
+inline void PutN(StdoutStream& stream, char c, std::size_t n) { stream.fill(c, n); }
+inline void PutReserve(StdoutStream&, std::size_t) {}
+inline void PutUnsafe(StdoutStream& stream, char c) { stream.Put(c); }
+
+// True when `s` needs no escaping in JSON (no control character, quote or backslash): then its
+// bytes go out as they are, which is what RapidJSON's writer produces for them.
+bool json_plain(const char* s, std::size_t n);
+
+// RapidJSON's pretty writer (4-space indent) whose strings that need no escaping — nearly all
+// of them — are copied in one block instead of byte by byte. Output is byte-identical.
+class JsonWriter : public rapidjson::PrettyWriter<StdoutStream> {
+ public:
+  using Base = rapidjson::PrettyWriter<StdoutStream>;
+  using Base::Base;
+  using Base::Key;
+  using Base::String;
+
+  bool String(const char* str, rapidjson::SizeType length, bool copy = false) {
+    if (!json_plain(str, length)) return Base::String(str, length, copy);
+    PrettyPrefix(rapidjson::kStringType);
+    os_->Put('"');
+    os_->write(str, length);
+    os_->Put('"');
+    return true;
+  }
+  bool Key(const char* str, rapidjson::SizeType length, bool copy = false) {
+    return String(str, length, copy);
+  }
+};
 
 // Streams one JSON document to stdout while it is written (a large proposal never sits in
 // memory as text), through stdio like the tables, with a newline at the end.
