@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <string_view>
 
 #include "connector/core/allocation.h"
 #include "connector/core/claim.h"
@@ -17,6 +18,9 @@
 
 namespace mahnwerk::core {
 namespace {
+
+// Literals as string_view: appended without a strlen each time.
+using namespace std::string_view_literals;
 
 std::string_view kSkipNames[] = {"debtor_blocked",  "item_blocked",        "disputed",      "insolvent",
                                  "in_payment_plan", "covered_by_credit",   "below_minimum", "too_soon",
@@ -269,31 +273,31 @@ class Proposer {
     const OpenItem& item = state_.items[i];
     switch (reason) {
       case SkipReason::kPaid:
-        out += "nothing open";
+        out += "nothing open"sv;
         break;
       case SkipReason::kInsolvent:
-        out += "debtor is insolvent: claims go to the insolvency table";
+        out += "debtor is insolvent: claims go to the insolvency table"sv;
         break;
       case SkipReason::kDebtorBlocked:
-        out += "debtor blocked until ";
+        out += "debtor blocked until "sv;
         append_date(out, *debtor.block_until);
         if (!debtor.block_reason.empty()) {
-          out += ": ";
+          out += ": "sv;
           out += debtor.block_reason;
         }
         break;
       case SkipReason::kDisputed:
-        out += "the debtor disputes the invoice";
+        out += "the debtor disputes the invoice"sv;
         break;
       case SkipReason::kItemBlocked:
-        out += "item blocked until ";
+        out += "item blocked until "sv;
         append_date(out, *item.block_until);
         break;
       case SkipReason::kInPaymentPlan: {
         const PaymentPlan& plan = state_.plans[history_[i].plan];
-        out += "covered by payment plan ";
+        out += "covered by payment plan "sv;
         out += plan.id;
-        out += " agreed ";
+        out += " agreed "sv;
         append_date(out, plan.agreed_on);
         break;
       }
@@ -360,9 +364,9 @@ class Proposer {
         }
         if (below_minimum(i)) {
           std::string& detail = skip(out, i, SkipReason::kBelowMinimum);
-          detail += "open ";
+          detail += "open "sv;
           claim(i).principal_open.append_to(detail);
-          detail += " is below the policy minimum";
+          detail += " is below the policy minimum"sv;
           continue;
         }
         const ItemDecision decision = decide(i);
@@ -401,16 +405,16 @@ class Proposer {
         const ItemHistory& h = history_[x.index];
         if (too_soon && x.escalates) {
           std::string& detail = skip(out, x.index, SkipReason::kTooSoon);
-          detail += "last notice to the debtor on ";
+          detail += "last notice to the debtor on "sv;
           append_date(detail, *last_to_debtor);
-          detail += "; the policy waits ";
+          detail += "; the policy waits "sv;
           append_int(detail, policy_.min_days_between_notices);
-          detail += " days";
+          detail += " days"sv;
         } else if (h.level == last_level_) {
           std::string& detail = skip(out, x.index, SkipReason::kFinalLevelReached);
-          detail += "all ";
+          detail += "all "sv;
           append_int(detail, last_level_ + 1);
-          detail += " levels sent; the last on ";
+          detail += " levels sent; the last on "sv;
           append_date(detail, h.last_sent_date().value());
         } else {
           waiting_detail(skip(out, x.index, SkipReason::kWaiting), x.index);
@@ -437,9 +441,9 @@ class Proposer {
     const ItemHistory& h = history_[i];
     const Level& next = policy_.levels[static_cast<std::size_t>(h.level + 1)];
     const Date reference = h.sent ? h.last_sent : due_of(state_.items[i]);
-    out += "overdue; ";
+    out += "overdue; "sv;
     out += next.name;
-    out += " from ";
+    out += " from "sv;
     append_date(out, next_threshold(h.level + 1, reference));
   }
 
@@ -452,7 +456,7 @@ class Proposer {
     for (std::size_t i : items) f.total += claim(i).open_total;
     f.explanation.clear();
     f.explanation += to_string(policy_.final_action);
-    f.explanation += " proposed for ";
+    f.explanation += " proposed for "sv;
     append_uint(f.explanation, items.size());
     f.explanation +=
         " item(s) after the last notice went unanswered; it is never started without a person's approval";
@@ -618,39 +622,39 @@ class Proposer {
     std::string& text = n.explanation;
     text.clear();
     text += level.name;
-    text += " to ";
+    text += " to "sv;
     text += debtor.name.empty() ? debtor.id : debtor.name;
-    text += ": ";
+    text += ": "sv;
     int rising = 0;
     for (const NoticeItem& item : n.items) rising += item.escalated ? 1 : 0;
     append_uint(text, n.items.size());
-    text += " overdue item(s), ";
+    text += " overdue item(s), "sv;
     append_int(text, rising);
-    text += " rising a level";
+    text += " rising a level"sv;
     for (const NoticeItem& item : n.items) {
       if (!item.escalated) continue;
       const OpenItem& open = state_.items[item.item_index];
       const ItemHistory& h = history_[item.item_index];
-      text += "; ";
+      text += "; "sv;
       text += open.number;
-      text += " to ";
+      text += " to "sv;
       text += policy_.levels[static_cast<std::size_t>(item.level)].name;
       if (h.sent) {
-        text += " (previous notice ";
+        text += " (previous notice "sv;
         append_date(text, h.last_sent);
       } else {
-        text += " (due ";
+        text += " (due "sv;
         append_date(text, due_of(open));
       }
-      text += ")";
+      text += ")"sv;
     }
-    text += ". Payment deadline ";
+    text += ". Payment deadline "sv;
     append_date(text, n.deadline);
-    text += ": ";
+    text += ": "sv;
     append_int(text, level.deadline_days);
-    text += " days";
-    if (n.deadline != add_days(as_of_, level.deadline_days)) text += ", moved by § 193 BGB";
-    text += ".";
+    text += " days"sv;
+    if (n.deadline != add_days(as_of_, level.deadline_days)) text += ", moved by § 193 BGB"sv;
+    text += "."sv;
   }
 
   const State& state_;
@@ -670,41 +674,41 @@ class Proposer {
 void explain(std::string& out, const ProposedCharge& charge, const Policy& policy) {
   switch (charge.kind) {
     case ChargeKind::kInterest:
-      out += "Verzugszinsen (§ 288 BGB) since ";
+      out += "Verzugszinsen (§ 288 BGB) since "sv;
       append_date(out, charge.default_since);
-      out += ", Basiszinssatz + ";
+      out += ", Basiszinssatz + "sv;
       append_percent_bp(out, charge.surcharge_bp);
-      out += " points";
+      out += " points"sv;
       if (charge.last_rate_bp != ProposedCharge::kNoRate) {
-        out += ", last rate ";
+        out += ", last rate "sv;
         append_percent_bp(out, charge.last_rate_bp);
-        out += " %, ";
+        out += " %, "sv;
         out += to_string(policy.claim.convention);
       }
       if (!charge.claimed_before.is_zero()) {
-        out += "; ";
+        out += "; "sv;
         charge.claimed_before.append_to(out);
-        out += " claimed earlier";
+        out += " claimed earlier"sv;
       }
       break;
     case ChargeKind::kFlatFee:
-      out += "Verzugspauschale (§ 288 V BGB): once per invoice for a business debtor in default since ";
+      out += "Verzugspauschale (§ 288 V BGB): once per invoice for a business debtor in default since "sv;
       append_date(out, charge.default_since);
-      out += "; credited against later costs of legal pursuit";
+      out += "; credited against later costs of legal pursuit"sv;
       break;
     case ChargeKind::kFee: {
       const Level& level = policy.levels[static_cast<std::size_t>(charge.level)];
-      out += "Mahngebühr (";
+      out += "Mahngebühr ("sv;
       out += level.name;
-      out += ", ";
-      out += charge.fee_per_notice ? "per notice, share by open amount" : "per item";
-      out += "): material cost of the notice, at most ";
+      out += ", "sv;
+      out += charge.fee_per_notice ? "per notice, share by open amount"sv : "per item"sv;
+      out += "): material cost of the notice, at most "sv;
       policy.material_cost(level.channel).append_to(out);
-      out += " for ";
+      out += " for "sv;
       out += to_string(level.channel);
-      out += "; the debtor was in default since ";
+      out += "; the debtor was in default since "sv;
       append_date(out, charge.default_since);
-      out += " (§§ 280 II, 286 BGB)";
+      out += " (§§ 280 II, 286 BGB)"sv;
       break;
     }
   }
