@@ -10,6 +10,7 @@
 #include "connector/core/claim.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "connector/core/id_index.h"
 
@@ -18,6 +19,19 @@ namespace {
 
 constexpr std::int64_t kFlatFeeCents = 4000;  // § 288 V BGB: € 40
 constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+
+// round_fraction(exact, kInterestDenominator, kHalfUp), with a division by the constant (a
+// multiplication) for the values that fit 63 bits — every realistic interest sum.
+std::int64_t round_interest_half_up(Int128 exact) {
+  constexpr auto kDen = static_cast<std::uint64_t>(kInterestDenominator);
+  if (exact < 0 || exact > static_cast<Int128>(std::numeric_limits<std::int64_t>::max())) {
+    return round_fraction(exact, kInterestDenominator, Rounding::kHalfUp);
+  }
+  const auto value = static_cast<std::uint64_t>(exact);
+  const std::uint64_t quotient = value / kDen;
+  const std::uint64_t remainder = value - quotient * kDen;
+  return static_cast<std::int64_t>(quotient + (2 * remainder >= kDen ? 1 : 0));
+}
 
 Error reference_error(const char* list, std::size_t index, const char* field, std::string message) {
   return invalid_input(std::move(message), std::string(list) + "[" + std::to_string(index) + "]." + field);
@@ -232,8 +246,7 @@ class DebtorWalk {
   Money costs_open(const ItemState& s, const Date& day) const { return costs_owed(s, day) - s.costs_paid; }
 
   static Money interest_open(const ItemState& s) {
-    return Money(round_fraction(s.interest_open_exact, kInterestDenominator, Rounding::kHalfUp),
-                 s.item->currency());
+    return Money(round_interest_half_up(s.interest_open_exact), s.item->currency());
   }
 
   Money outstanding(const ItemState& s, const Date& day) const {

@@ -145,16 +145,18 @@ class KeyStream {
     for (std::size_t r = 0; r < kAhead && r < count; ++r) load(r);
   }
 
-  // REQUIRES: r is 0 on the first call and one more on each next call.
+  // REQUIRES: r is 0 on the first call and one more on each next call. The reference stays
+  // valid until the next call.
   const Pending& take(std::size_t r) {
-    current_ = ring_[r % kAhead];
-    if (r + kAhead < count_) load(r + kAhead);
-    return current_;
+    if (r + kAhead < count_) load(r + kAhead);  // another slot than r's: the ring holds 2 * kAhead
+    return ring_[r % kRing];
   }
 
  private:
+  static constexpr std::size_t kRing = 2 * kAhead;
+
   void load(std::size_t r) {
-    Pending& p = ring_[r % kAhead];
+    Pending& p = ring_[r % kRing];
     const auto* id = id_of_(r);
     p.none = id == nullptr;
     if (p.none) return;
@@ -165,8 +167,7 @@ class KeyStream {
   const IdIndex& index_;
   std::size_t count_;
   IdOf id_of_;
-  Pending ring_[kAhead];
-  Pending current_;
+  Pending ring_[kRing];
 };
 
 // Resolves the ids that records name (a payment's item, a notice's item) against a list of
