@@ -44,7 +44,7 @@ class OperatorCommands : public ::testing::Test {
     ASSERT_TRUE(tx.ok());
     auto& t = **tx;
     for (const char* id : {"acme", "beta"}) ASSERT_TRUE(t.upsert_tenant({id, id}).ok());
-    core::Debtor d7{"D-7", "Kunde Sieben", core::DebtorKind::kBusiness, "", "de", {}, {}, {}, false};
+    core::Debtor d7{"D-7", "Kunde Sieben", core::DebtorKind::kBusiness, "", "de", {}, {}, {}, false, {}};
     ASSERT_TRUE(t.upsert_debtor("acme", d7).ok());
     core::Debtor d9 = d7;
     d9.id = "D-9";

@@ -66,7 +66,8 @@ core::State full_state(std::string_view tag) {
                   {"Hauptstr. 1", "10115", "Berlin", "DE"},
                   std::nullopt,
                   "",
-                  false};
+                  false,
+                  std::nullopt};
   core::Debtor d2{"D-" + t + "-2",
                   "Jane Roe",
                   core::DebtorKind::kConsumer,
@@ -75,7 +76,8 @@ core::State full_state(std::string_view tag) {
                   {"1 High St", "8001", "Zürich", "CH"},
                   make_date(2025, 7, 31),
                   "Kulanz bis Monatsende",
-                  true};
+                  true,
+                  std::nullopt};
   s.debtors = {d1, d2};
   core::OpenItem i1;
   i1.id = "RE-" + t + "-1";
