@@ -112,7 +112,7 @@ class DatevAdapter final : public sync::Adapter {
   // written again. kRejected: unknown kind, bad payload, a lock for a debtor whose master data is unknown, a
   // posting DATEV would refuse. kRetryable: the outbox or manifest cannot be created, locked, written or
   // synced (nothing of that batch counts as written).
-  std::vector<sync::PushResult> push_batch(std::span<const sync::OutboxEntry> entries);
+  std::vector<sync::PushResult> push_batch(std::span<const sync::OutboxEntry> entries) override;
 
   // kLanded with "<file>:<row>" when the manifest shows the key written, kAbsent when not,
   // kUnknown when the manifest cannot be read.

@@ -10,10 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <span>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -345,28 +348,73 @@ void FolderAdapter::unlock() {
 }
 
 sync::PushResult FolderAdapter::push(const sync::OutboxEntry& entry) {
-  auto line = writeback_line(entry, sync::format_rfc3339(clock_.now()));
-  if (!line) return {sync::PushOutcome::kRejected, {}, line.error().to_string(), std::nullopt};
-  if (auto s = refresh_locked(true); !s)
-    return {sync::PushOutcome::kRetryable, {}, s.error().to_string(), std::nullopt};
-  if (const auto it = index_.find(entry.idempotency_key); it != index_.end()) {
+  return push_batch(std::span<const sync::OutboxEntry>(&entry, 1)).front();
+}
+
+std::vector<sync::PushResult> FolderAdapter::push_batch(std::span<const sync::OutboxEntry> entries) {
+  std::vector<sync::PushResult> results(entries.size());
+  const std::string time = sync::format_rfc3339(clock_.now());
+  std::vector<std::optional<std::string>> candidates(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    auto line = writeback_line(entries[i], time);
+    if (line) {
+      candidates[i] = std::move(*line);
+    } else {
+      results[i] = {sync::PushOutcome::kRejected, {}, line.error().to_string(), std::nullopt};
+    }
+  }
+  if (std::none_of(candidates.begin(), candidates.end(), [](const auto& c) { return c.has_value(); }))
+    return results;  // nothing to write: no file is created
+  if (auto s = refresh_locked(true); !s) {
+    // Nothing can be written now; the first entry says why and the rest were not tried.
+    results.resize(1);
+    results[0] = {sync::PushOutcome::kRetryable, {}, s.error().to_string(), std::nullopt};
+    return results;
+  }
+  // The new lines, each under its key's line number; a key written earlier (or twice in this
+  // batch) lands on the line written first.
+  std::string lines;
+  std::size_t next_line = lines_;
+  std::unordered_map<std::string_view, std::size_t> in_batch;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (!candidates[i]) continue;
+    const std::string& key = entries[i].idempotency_key;
+    std::size_t line_number = 0;
+    if (const auto it = index_.find(key); it != index_.end()) {
+      line_number = it->second;
+    } else if (const auto b = in_batch.find(key); b != in_batch.end()) {
+      line_number = b->second;
+    } else {
+      lines += *candidates[i];
+      line_number = ++next_line;
+      in_batch.emplace(key, line_number);
+    }
+    results[i] = {sync::PushOutcome::kLanded, reference(line_number), {}, std::nullopt};
+  }
+  if (lines.empty()) {
     unlock();
-    return {sync::PushOutcome::kLanded, reference(it->second), {}, std::nullopt};
+    return results;
   }
   const std::string path = settings_.outbox + "/" + std::string(kWritebacksFile);
-  core::Status written = write_all(fd_, *line, path);
+  core::Status written = write_all(fd_, lines, path);
   if (written && ::fdatasync(fd_) != 0)
     written = Error{ErrorKind::kUnavailable, system_error("cannot sync"), path};
   if (!written) {
-    // Not durable, so not landed: take back what may have reached the file.
+    // Not durable, so not landed: take back what may have reached the file. The entries the
+    // file held already landed all the same; the first new one says why, the rest were not tried.
     if (::ftruncate(fd_, static_cast<off_t>(indexed_size_)) == 0) ::fdatasync(fd_);
     unlock();
-    return {sync::PushOutcome::kRetryable, {}, written.error().to_string(), std::nullopt};
+    std::size_t keep = 0;
+    while (keep < entries.size() && !in_batch.contains(entries[keep].idempotency_key)) ++keep;
+    results.resize(keep + 1);
+    results[keep] = {sync::PushOutcome::kRetryable, {}, written.error().to_string(), std::nullopt};
+    return results;
   }
-  indexed_size_ += line->size();
-  index_.emplace(entry.idempotency_key, ++lines_);
+  indexed_size_ += lines.size();
+  lines_ = next_line;
+  for (const auto& [key, line] : in_batch) index_.emplace(std::string(key), line);
   unlock();
-  return {sync::PushOutcome::kLanded, reference(lines_), {}, std::nullopt};
+  return results;
 }
 
 sync::LookupResult FolderAdapter::lookup(const sync::OutboxEntry& entry) {

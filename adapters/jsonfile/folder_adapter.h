@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -73,6 +74,11 @@ class FolderAdapter final : public sync::Adapter {
   // cannot be created, locked, written or synced (the line is then not counted as written: a
   // later push or lookup finds it only if it reached the disk whole).
   sync::PushResult push(const sync::OutboxEntry& entry) override;
+
+  // push() for many entries under one lock, with one write and one fdatasync for all new lines.
+  // When the write or sync fails, no new line counts as written: the result of the first new
+  // entry is kRetryable and the entries after it are not tried (Adapter::push_batch).
+  std::vector<sync::PushResult> push_batch(std::span<const sync::OutboxEntry> entries) override;
 
   // kLanded with the line's reference when the key is in the outbox file, kAbsent when it is not
   // (or the file does not exist), kUnknown when the file cannot be read.

@@ -17,4 +17,15 @@ std::string_view to_string(PushOutcome outcome) {
   return "unknown";
 }
 
+std::vector<PushResult> Adapter::push_batch(std::span<const OutboxEntry> entries) {
+  std::vector<PushResult> results;
+  results.reserve(entries.size());
+  for (const OutboxEntry& entry : entries) {
+    results.push_back(push(entry));
+    const PushOutcome outcome = results.back().outcome;
+    if (outcome != PushOutcome::kLanded && outcome != PushOutcome::kRejected) break;
+  }
+  return results;
+}
+
 }  // namespace mahnwerk::sync

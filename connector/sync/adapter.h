@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,6 +101,14 @@ class Adapter {
   // `idempotency_header` sends entry.idempotency_key; one without must make a repeated push of
   // the same key land at most once (or the drain uses lookup() first; see capabilities).
   virtual PushResult push(const OutboxEntry& entry) = 0;
+
+  // Sends several write-backs, in order, with push()'s contract for each. Returns one result per
+  // entry for a prefix of `entries`: an adapter may stop after a result that is neither kLanded
+  // nor kRejected (the remote is throttling or down, so the rest would fail the same way); the
+  // entries after the prefix were not tried. The default pushes one by one and stops so; an
+  // adapter that can make a whole batch durable at once (one fsync, one file) overrides it, which
+  // is what lets the drain write thousands of entries a second.
+  virtual std::vector<PushResult> push_batch(std::span<const OutboxEntry> entries);
 
   // Whether `entry` landed earlier. Adapters without `lookup` return kUnknown.
   virtual LookupResult lookup(const OutboxEntry& entry) = 0;

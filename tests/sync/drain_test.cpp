@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <span>
 #include <stdexcept>
 
 #include "connector/store/sqlite_store.h"
@@ -78,6 +79,17 @@ class ScriptedAdapter final : public Adapter {
     return result;
   }
 
+  // Records each batch; with whole_batches, answers every entry of it (a file adapter that
+  // writes them together), otherwise the port's default (one by one, stopping at a failure).
+  std::vector<PushResult> push_batch(std::span<const OutboxEntry> entries) override {
+    batches.push_back(entries.size());
+    if (answer_nothing) return {};
+    if (!whole_batches) return Adapter::push_batch(entries);
+    std::vector<PushResult> results;
+    for (const OutboxEntry& e : entries) results.push_back(push(e));
+    return results;
+  }
+
   LookupResult lookup(const OutboxEntry& entry) override {
     lookups.push_back(entry.idempotency_key);
     if (lookup_unknown) return {LookupOutcome::kUnknown, {}, "remote unreachable"};
@@ -87,6 +99,9 @@ class ScriptedAdapter final : public Adapter {
   }
 
   std::deque<Step> script;
+  bool whole_batches = false;
+  bool answer_nothing = false;  // a broken adapter: no result for a batch
+  std::vector<std::size_t> batches;  // sizes of the push_batch calls
   bool lookup_unknown = false;
   std::vector<std::string> pushes;
   std::vector<std::string> lookups;
@@ -507,6 +522,89 @@ TEST_F(DrainTest, EntriesOfOtherTenantsAreNotTouched) {
   run(adapter);
   EXPECT_EQ(adapter.pushes, std::vector<std::string>{"k1"});
   EXPECT_EQ(begin(Access::kReadOnly)->get_outbox("u", "u-k1")->state, S::kPending);
+}
+
+std::vector<std::string> keys(std::initializer_list<const char*> names) {
+  return std::vector<std::string>(names.begin(), names.end());
+}
+
+TEST_F(DrainTest, PendingEntriesGoOutInBatches) {
+  for (const char* key : {"k1", "k2", "k3", "k4", "k5"}) add_entry(key);
+  ScriptedAdapter adapter(plain());
+  DrainOptions options;
+  options.batch_size = 2;
+  const DrainReport report = run(adapter, options);
+  EXPECT_EQ(report.sent, 5);
+  EXPECT_EQ(report.confirmed, 5);
+  EXPECT_EQ(adapter.batches, (std::vector<std::size_t>{2, 2, 1}));
+  EXPECT_EQ(adapter.pushes, keys({"k1", "k2", "k3", "k4", "k5"}));
+  for (const char* key : {"k1", "k2", "k3", "k4", "k5"}) {
+    EXPECT_EQ(entry(key).state, S::kConfirmed) << key;
+    EXPECT_EQ(entry(key).attempts, 1) << key;
+  }
+  // Each entry still has its own two events, in order, on an intact chain.
+  const auto events = audit();
+  ASSERT_EQ(events.size(), 10u);
+  for (std::size_t i = 0; i < events.size(); i += 2) {
+    EXPECT_EQ(events[i].kind, "pushed");
+    EXPECT_EQ(events[i + 1].kind, "confirmed");
+    EXPECT_EQ(events[i].subject, events[i + 1].subject);
+  }
+  EXPECT_TRUE(verify_chain(events).ok());
+  expect_each_landed_once(adapter);
+}
+
+TEST_F(DrainTest, FailedAttemptsOfABatchGoOnOneByOneWhileTheOthersLand) {
+  for (const char* key : {"k1", "k2", "k3", "k4"}) add_entry(key);
+  ScriptedAdapter adapter(plain());
+  adapter.whole_batches = true;
+  adapter.script = {landed(), rejected(), retryable(), landed()};  // then everything lands
+  const DrainReport report = run(adapter);
+  EXPECT_EQ(report.confirmed, 3);
+  EXPECT_EQ(report.failed, 1);
+  EXPECT_EQ(report.retried, 1);
+  EXPECT_EQ(adapter.batches, std::vector<std::size_t>{4});
+  EXPECT_EQ(adapter.pushes, keys({"k1", "k2", "k3", "k4", "k3"}));  // k3 again, alone
+  ASSERT_EQ(report.entries.size(), 4u);
+  EXPECT_EQ(report.entries[1].step, DrainStep::kFailed);
+  EXPECT_EQ(entry("k2").state, S::kFailed);
+  EXPECT_EQ(entry("k3").state, S::kConfirmed);
+  EXPECT_EQ(entry("k3").attempts, 2);
+  EXPECT_EQ(sleeper_.waits.size(), 1u);
+  expect_each_landed_once(adapter);
+}
+
+TEST_F(DrainTest, EntriesAnAdapterDidNotTryGoIntoTheNextBatch) {
+  for (const char* key : {"k1", "k2", "k3"}) add_entry(key);
+  ScriptedAdapter adapter(plain());  // the port's default push_batch stops at the failure
+  adapter.script = {retryable()};
+  const DrainReport report = run(adapter);
+  EXPECT_EQ(report.confirmed, 3);
+  EXPECT_EQ(adapter.batches, (std::vector<std::size_t>{3, 2}));
+  EXPECT_EQ(adapter.pushes, keys({"k1", "k1", "k2", "k3"}));
+  EXPECT_EQ(entry("k2").attempts, 1);
+  expect_each_landed_once(adapter);
+}
+
+TEST_F(DrainTest, AnAdapterThatLooksUpFirstIsNotBatched) {
+  for (const char* key : {"k1", "k2"}) add_entry(key);
+  ScriptedAdapter adapter(with_lookup());
+  EXPECT_EQ(run(adapter).confirmed, 2);
+  EXPECT_TRUE(adapter.batches.empty());  // attempts go on record one by one before each push
+  EXPECT_EQ(adapter.pushes, keys({"k1", "k2"}));
+}
+
+TEST_F(DrainTest, ABatchAnsweredWithoutResultsIsAnErrorAndChangesNothing) {
+  add_entry("k1");
+  ScriptedAdapter adapter(plain());
+  adapter.answer_nothing = true;
+  auto report = drain(*store_, adapter, "t", clock_, sleeper_, {});
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.error().kind, core::ErrorKind::kInternal);
+  EXPECT_NE(report.error().message.find("batch of 1 write-backs with 0 results"), std::string::npos)
+      << report.error().message;
+  EXPECT_EQ(entry("k1").state, S::kPending);
+  EXPECT_EQ(entry("k1").attempts, 0);
 }
 
 TEST(BackoffDelay, GrowsExponentiallyUpToTheCapWithDeterministicJitter) {

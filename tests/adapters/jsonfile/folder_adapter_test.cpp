@@ -264,6 +264,44 @@ TEST_F(FolderAdapterTest, ARepeatedKeyLandsWithoutASecondLineAcrossInstances) {
   EXPECT_EQ(lines_of(writebacks()).size(), 3u);
 }
 
+TEST_F(FolderAdapterTest, ABatchWritesEachNewKeyOnceAndNamesEveryEntrysLine) {
+  ASSERT_EQ(make()->push(entry("k1")).outcome, sync::PushOutcome::kLanded);
+  auto a = make();
+  const std::vector<sync::OutboxEntry> batch{entry("k2"), entry("k1"), entry("bad", "{amount: 5"), entry("k3"),
+                                             entry("k2")};
+  const auto results = a->push_batch(batch);
+  ASSERT_EQ(results.size(), batch.size());
+  const std::pair<sync::PushOutcome, std::string> expected[] = {
+      {sync::PushOutcome::kLanded, "writebacks.jsonl:2"},
+      {sync::PushOutcome::kLanded, "writebacks.jsonl:1"},  // written before: not again
+      {sync::PushOutcome::kRejected, ""},
+      {sync::PushOutcome::kLanded, "writebacks.jsonl:3"},
+      {sync::PushOutcome::kLanded, "writebacks.jsonl:2"},  // twice in the batch: one line
+  };
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    EXPECT_EQ(results[i].outcome, expected[i].first) << i << ": " << results[i].message;
+    EXPECT_EQ(results[i].remote_reference, expected[i].second) << i;
+  }
+  const auto lines = lines_of(writebacks());
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[1].rfind(R"({"key":"k2",)", 0), 0u) << lines[1];
+  EXPECT_EQ(lines[2].rfind(R"({"key":"k3",)", 0), 0u) << lines[2];
+  // Another instance and a second batch agree with the file.
+  EXPECT_EQ(make()->lookup(entry("k3")).remote_reference, "writebacks.jsonl:3");
+  const auto again = make()->push_batch(std::vector<sync::OutboxEntry>{entry("k3"), entry("k4")});
+  EXPECT_EQ(again[0].remote_reference, "writebacks.jsonl:3");
+  EXPECT_EQ(again[1].remote_reference, "writebacks.jsonl:4");
+  EXPECT_EQ(lines_of(writebacks()).size(), 4u);
+}
+
+TEST_F(FolderAdapterTest, ABatchThatCannotBeWrittenStopsAtItsFirstEntry) {
+  write(dir_.path() + "/blocker", "a file where the outbox folder should be");
+  FolderAdapter a({inbox(), dir_.path() + "/blocker/out"}, clock_);
+  const auto results = a.push_batch(std::vector<sync::OutboxEntry>{entry("k1"), entry("k2")});
+  ASSERT_EQ(results.size(), 1u);  // k2 was not tried
+  EXPECT_EQ(results[0].outcome, sync::PushOutcome::kRetryable);
+}
+
 TEST_F(FolderAdapterTest, LookupAnswersFromTheFile) {
   auto a = make();
   EXPECT_EQ(a->lookup(entry("k1")).outcome, sync::LookupOutcome::kAbsent);  // no file yet
