@@ -228,9 +228,9 @@ class DrainRun {
   // confirmed ("confirmed"), inside `txn`.
   core::Result<OutboxEntry> apply_landed(Transaction& txn, OutboxEntry entry, std::string remote_reference,
                                          bool count_attempt, std::string_view via) {
-    MW_ASSIGN_OR_RETURN(entry, apply(txn, entry,
-                                     {OutboxState::kSent, count_attempt, {}, std::move(remote_reference)},
-                                     "pushed", via));
+    MW_ASSIGN_OR_RETURN(
+        entry, apply(txn, entry, {OutboxState::kSent, count_attempt, {}, std::move(remote_reference)},
+                     "pushed", via));
     return apply(txn, entry, {OutboxState::kConfirmed, false, {}, {}}, "confirmed");
   }
 
@@ -337,8 +337,8 @@ class DrainRun {
         if (found.outcome == LookupOutcome::kLanded) {
           std::unique_ptr<Transaction> txn;
           MW_ASSIGN_OR_RETURN(txn, begin());
-          MW_ASSIGN_OR_RETURN(entry,
-                              apply_landed(*txn, std::move(entry), std::move(found.remote_reference), false, "lookup"));
+          MW_ASSIGN_OR_RETURN(entry, apply_landed(*txn, std::move(entry), std::move(found.remote_reference),
+                                                  false, "lookup"));
           if (auto s = txn->commit(); !s) return s.error();
           failpoint("after_confirm");
           add(entry, DrainStep::kConfirmed);
