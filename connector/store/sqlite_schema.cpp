@@ -224,9 +224,20 @@ CREATE TABLE tenant_runs (
 );
 )sql";
 
+// Version 3: what the DATEV reader found and the claim engine honours, kept across runs: a
+// debtor's agreed default-interest rate (§ 288 III BGB, p.a. in basis points; NULL = none agreed)
+// and an item's Zinssperre (no default interest). Existing rows get "none agreed" and "not
+// blocked", which is what they meant before the columns existed.
+constexpr const char* kSchemaV3 = R"sql(
+ALTER TABLE debtors ADD COLUMN agreed_interest_bp INTEGER
+  CHECK (agreed_interest_bp IS NULL OR agreed_interest_bp >= 0);
+ALTER TABLE items ADD COLUMN interest_blocked INTEGER NOT NULL DEFAULT 0 CHECK (interest_blocked IN (0, 1));
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "tenants, records, history, plans, outbox, audit trail, cursors, leases", kSchemaV1},
     {2, "pending proposals and per-tenant run records", kSchemaV2},
+    {3, "agreed default-interest rate of debtors, interest block (Zinssperre) of items", kSchemaV3},
 };
 
 core::Result<std::int64_t> pragma_integer(Database& db, const char* sql) {

@@ -88,6 +88,10 @@ class RowReader {
     if (v < INT32_MIN || v > INT32_MAX) fail(c, std::to_string(v));
     return static_cast<int>(v);
   }
+  std::optional<int> optional_integer(int c) {
+    if (s_.is_null(c)) return std::nullopt;
+    return integer(c);
+  }
   core::Date date(int c) {
     auto parsed = core::parse_date(s_.text(c));
     if (!parsed) {
@@ -165,40 +169,45 @@ constexpr const char* kSelectCreditor =
 // The WHERE of each upsert skips rows that would not change, so changes() tells kUnchanged.
 constexpr const char* kUpsertDebtor = R"sql(
 INSERT INTO debtors (tenant, id, name, kind, email, language, street, zip, city, country, block_until,
-                     block_reason, insolvent)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                     block_reason, insolvent, agreed_interest_bp)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
 ON CONFLICT (tenant, id) DO UPDATE SET
   name = excluded.name, kind = excluded.kind, email = excluded.email, language = excluded.language,
   street = excluded.street, zip = excluded.zip, city = excluded.city, country = excluded.country,
-  block_until = excluded.block_until, block_reason = excluded.block_reason, insolvent = excluded.insolvent
-WHERE (name, kind, email, language, street, zip, city, country, block_until, block_reason, insolvent)
+  block_until = excluded.block_until, block_reason = excluded.block_reason, insolvent = excluded.insolvent,
+  agreed_interest_bp = excluded.agreed_interest_bp
+WHERE (name, kind, email, language, street, zip, city, country, block_until, block_reason, insolvent,
+       agreed_interest_bp)
   IS NOT (excluded.name, excluded.kind, excluded.email, excluded.language, excluded.street, excluded.zip,
-          excluded.city, excluded.country, excluded.block_until, excluded.block_reason, excluded.insolvent))sql";
+          excluded.city, excluded.country, excluded.block_until, excluded.block_reason, excluded.insolvent,
+          excluded.agreed_interest_bp))sql";
 constexpr const char* kSelectDebtors = R"sql(
-SELECT id, name, kind, email, language, street, zip, city, country, block_until, block_reason, insolvent
+SELECT id, name, kind, email, language, street, zip, city, country, block_until, block_reason, insolvent,
+       agreed_interest_bp
 FROM debtors WHERE tenant = ?1 ORDER BY rowid)sql";
 
 constexpr const char* kUpsertItem = R"sql(
 INSERT INTO items (tenant, id, number, debtor, invoice_date, due_date, due_date_agreed, received_date,
                    contract_date, currency, amount, open_amount, consumer_notice, disputed, block_until,
-                   source_version)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                   source_version, interest_blocked)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
 ON CONFLICT (tenant, id) DO UPDATE SET
   number = excluded.number, debtor = excluded.debtor, invoice_date = excluded.invoice_date,
   due_date = excluded.due_date, due_date_agreed = excluded.due_date_agreed,
   received_date = excluded.received_date, contract_date = excluded.contract_date,
   currency = excluded.currency, amount = excluded.amount, open_amount = excluded.open_amount,
   consumer_notice = excluded.consumer_notice, disputed = excluded.disputed,
-  block_until = excluded.block_until, source_version = excluded.source_version
+  block_until = excluded.block_until, source_version = excluded.source_version,
+  interest_blocked = excluded.interest_blocked
 WHERE (number, debtor, invoice_date, due_date, due_date_agreed, received_date, contract_date, currency,
-       amount, open_amount, consumer_notice, disputed, block_until, source_version)
+       amount, open_amount, consumer_notice, disputed, block_until, source_version, interest_blocked)
   IS NOT (excluded.number, excluded.debtor, excluded.invoice_date, excluded.due_date,
           excluded.due_date_agreed, excluded.received_date, excluded.contract_date, excluded.currency,
           excluded.amount, excluded.open_amount, excluded.consumer_notice, excluded.disputed,
-          excluded.block_until, excluded.source_version))sql";
+          excluded.block_until, excluded.source_version, excluded.interest_blocked))sql";
 constexpr const char* kSelectItems = R"sql(
 SELECT id, number, debtor, invoice_date, due_date, due_date_agreed, received_date, contract_date, currency,
-       amount, open_amount, consumer_notice, disputed, block_until, source_version
+       amount, open_amount, consumer_notice, disputed, block_until, source_version, interest_blocked
 FROM items WHERE tenant = ?1 ORDER BY rowid)sql";
 
 constexpr const char* kUpsertPayment = R"sql(
@@ -490,6 +499,12 @@ class SqliteTransaction final : public sync::Transaction {
     if (auto s = write_for(tenant); !s) return s.error();
     const std::string where = "tenant " + quoted(tenant) + ", debtor " + quoted(d.id);
     if (d.id.empty()) return Error{ErrorKind::kInvalidInput, "debtor id is empty", db().path()};
+    if (d.agreed_interest_bp && *d.agreed_interest_bp < 0) {
+      return at(Error{ErrorKind::kInvalidInput,
+                      "agreed interest rate " + std::to_string(*d.agreed_interest_bp) + " bp is negative",
+                      db().path()},
+                where);
+    }
     auto st = prepare(kUpsertDebtor);
     if (!st) return st.error();
     StatementScope scope(**st);
@@ -499,6 +514,11 @@ class SqliteTransaction final : public sync::Transaction {
         .bind_optional(11, optional_date(d.block_until))
         .bind(12, d.block_reason);
     scope->bind(13, d.insolvent);
+    if (d.agreed_interest_bp) {
+      scope->bind(14, *d.agreed_interest_bp);
+    } else {
+      scope->bind_null(14);
+    }
     return written(scope->run(), where);
   }
 
@@ -522,7 +542,9 @@ class SqliteTransaction final : public sync::Transaction {
         .bind(10, money_currency(i.amount))
         .bind(11, i.amount.minor());
     scope->bind(12, i.open_amount.minor()).bind(13, i.consumer_notice).bind(14, i.disputed);
-    scope->bind_optional(15, optional_date(i.block_until)).bind(16, i.source_version);
+    scope->bind_optional(15, optional_date(i.block_until))
+        .bind(16, i.source_version)
+        .bind(17, i.interest_blocked);
     return written(scope->run(), where);
   }
 
@@ -1146,6 +1168,7 @@ class SqliteTransaction final : public sync::Transaction {
       d.block_until = r.optional_date(9);
       d.block_reason = r.text(10);
       d.insolvent = r.flag(11);
+      d.agreed_interest_bp = r.optional_integer(12);
     });
   }
 
@@ -1167,6 +1190,7 @@ class SqliteTransaction final : public sync::Transaction {
       i.disputed = r.flag(12);
       i.block_until = r.optional_date(13);
       i.source_version = r.text(14);
+      i.interest_blocked = r.flag(15);
     });
   }
 

@@ -67,7 +67,7 @@ core::State full_state(std::string_view tag) {
                   std::nullopt,
                   "",
                   false,
-                  std::nullopt};
+                  1250};  // an agreed 12.50 % p.a. (§ 288 III BGB)
   core::Debtor d2{"D-" + t + "-2",
                   "Jane Roe",
                   core::DebtorKind::kConsumer,
@@ -94,6 +94,7 @@ core::State full_state(std::string_view tag) {
   i1.disputed = true;
   i1.block_until = make_date(2025, 8, 1);
   i1.source_version = "v7";
+  i1.interest_blocked = true;  // Zinssperre
   core::OpenItem i2;
   i2.id = "RE-" + t + "-2";
   i2.number = "2025-0102";
@@ -170,6 +171,7 @@ void expect_same(const core::State& a, const core::State& b) {
     EXPECT_EQ(x.block_until, y.block_until);
     EXPECT_EQ(x.block_reason, y.block_reason);
     EXPECT_EQ(x.insolvent, y.insolvent);
+    EXPECT_EQ(x.agreed_interest_bp, y.agreed_interest_bp);
   }
   ASSERT_EQ(a.items.size(), b.items.size());
   for (std::size_t i = 0; i < a.items.size(); ++i) {
@@ -189,6 +191,7 @@ void expect_same(const core::State& a, const core::State& b) {
     EXPECT_EQ(x.disputed, y.disputed);
     EXPECT_EQ(x.block_until, y.block_until);
     EXPECT_EQ(x.source_version, y.source_version);
+    EXPECT_EQ(x.interest_blocked, y.interest_blocked);
   }
   ASSERT_EQ(a.payments.size(), b.payments.size());
   for (std::size_t i = 0; i < a.payments.size(); ++i) {
@@ -367,6 +370,30 @@ TEST(SqliteStore, UpsertUpdatesByIdAndReportsUnchanged) {
   expect_same(state, loaded);  // updated in place: same order, no second row
 }
 
+TEST(SqliteStore, AgreedRateAndZinssperreAloneAreChanges) {
+  auto store = open_or_die(std::string(kInMemory));
+  add_tenant(*store, "t");
+  core::State state = full_state("a");
+  in_transaction(*store, [&](sync::Transaction& tx) { ASSERT_TRUE(tx.upsert_state("t", state).ok()); });
+  in_transaction(*store, [&](sync::Transaction& tx) {
+    state.debtors[0].agreed_interest_bp.reset();  // 12.50 % -> none agreed
+    state.debtors[1].agreed_interest_bp = 900;    // none -> 9.00 %
+    state.items[0].interest_blocked = false;      // Zinssperre lifted
+    state.items[1].interest_blocked = true;
+    EXPECT_EQ(*tx.upsert_debtor("t", state.debtors[0]), sync::Upsert::kWritten);
+    EXPECT_EQ(*tx.upsert_debtor("t", state.debtors[1]), sync::Upsert::kWritten);
+    EXPECT_EQ(*tx.upsert_item("t", state.items[0]), sync::Upsert::kWritten);
+    EXPECT_EQ(*tx.upsert_item("t", state.items[1]), sync::Upsert::kWritten);
+    EXPECT_EQ(*tx.upsert_debtor("t", state.debtors[1]), sync::Upsert::kUnchanged);
+    EXPECT_EQ(*tx.upsert_item("t", state.items[1]), sync::Upsert::kUnchanged);
+  });
+  const core::State loaded = load(*store, "t");
+  EXPECT_EQ(loaded.debtors[0].agreed_interest_bp, std::nullopt);
+  EXPECT_EQ(loaded.debtors[1].agreed_interest_bp, 900);
+  EXPECT_FALSE(loaded.items[0].interest_blocked);
+  EXPECT_TRUE(loaded.items[1].interest_blocked);
+}
+
 TEST(SqliteStore, BadRecordsAreInvalidInput) {
   auto store = open_or_die(std::string(kInMemory));
   add_tenant(*store, "t");
@@ -380,6 +407,9 @@ TEST(SqliteStore, BadRecordsAreInvalidInput) {
   EXPECT_EQ(tx->insert_notice("t", {"RE-1", -1, make_date(2025, 1, 1), std::nullopt}).error().kind,
             ErrorKind::kInvalidInput);
   EXPECT_EQ(tx->upsert_tenant({"", "nameless"}).error().kind, ErrorKind::kInvalidInput);
+  core::Debtor negative_rate = full_state("a").debtors[0];
+  negative_rate.agreed_interest_bp = -100;
+  EXPECT_EQ(tx->upsert_debtor("t", negative_rate).error().kind, ErrorKind::kInvalidInput);
   EXPECT_EQ(tx->upsert_item("nobody", full_state("a").items[0]).error().kind, ErrorKind::kNotFound);
 }
 
@@ -870,6 +900,54 @@ TEST(SqliteStore, FreshFileIsMigratedPrivateAndInWalMode) {
   EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "wal");
   sqlite3_finalize(stmt);
   sqlite3_close(db);
+}
+
+// A state file of schema version 2 (before the agreed rate and the Zinssperre were columns),
+// written by the released migrations themselves, with a debtor and an item in the old shape.
+TEST(SqliteStore, VersionTwoFileMigratesAndKeepsItsRecords) {
+  TempDir dir;
+  const std::string path = dir.file("state.db");
+  std::string old_schema;
+  for (const Migration& m : migrations()) {
+    if (m.version <= 2) old_schema += m.sql;
+  }
+  old_schema += "PRAGMA user_version = 2; PRAGMA application_id = " + std::to_string(kApplicationId) + ";";
+  old_schema += R"sql(
+INSERT INTO tenants (id, name) VALUES ('t', 'Mandant t');
+INSERT INTO debtors (tenant, id, name, kind, email, language, street, zip, city, country, block_until,
+                     block_reason, insolvent)
+VALUES ('t', '10000', 'Müller GmbH', 'business', '', 'de', '', '', '', '', NULL, '', 0);
+INSERT INTO items (tenant, id, number, debtor, invoice_date, due_date, due_date_agreed, received_date,
+                   contract_date, currency, amount, open_amount, consumer_notice, disputed, block_until,
+                   source_version)
+VALUES ('t', '10000/RE-1', 'RE-1', '10000', '2025-04-01', '2025-04-15', 0, NULL, NULL, 'EUR', 119000,
+        119000, 0, 0, NULL, '');
+)sql";
+  raw_sql(path, old_schema.c_str());
+
+  auto store = open_or_die(path);
+  EXPECT_EQ(*store->schema_version(), latest_schema_version());
+  EXPECT_GE(latest_schema_version(), 3);
+  core::State loaded = load(*store, "t");
+  ASSERT_EQ(loaded.debtors.size(), 1u);
+  ASSERT_EQ(loaded.items.size(), 1u);
+  EXPECT_EQ(loaded.debtors[0].name, "Müller GmbH");
+  EXPECT_EQ(loaded.debtors[0].agreed_interest_bp, std::nullopt);  // none agreed
+  EXPECT_EQ(loaded.items[0].open_amount, eur(119000));
+  EXPECT_FALSE(loaded.items[0].interest_blocked);  // no Zinssperre
+  // The old records read back unchanged, and the new columns take values.
+  in_transaction(*store, [&](sync::Transaction& tx) {
+    EXPECT_EQ(*tx.upsert_debtor("t", loaded.debtors[0]), sync::Upsert::kUnchanged);
+    EXPECT_EQ(*tx.upsert_item("t", loaded.items[0]), sync::Upsert::kUnchanged);
+    loaded.debtors[0].agreed_interest_bp = 1250;
+    loaded.items[0].interest_blocked = true;
+    EXPECT_EQ(*tx.upsert_debtor("t", loaded.debtors[0]), sync::Upsert::kWritten);
+    EXPECT_EQ(*tx.upsert_item("t", loaded.items[0]), sync::Upsert::kWritten);
+  });
+  store.reset();
+  auto reopened = open_or_die(path);
+  EXPECT_EQ(*reopened->schema_version(), latest_schema_version());
+  expect_same(loaded, load(*reopened, "t"));
 }
 
 TEST(SqliteStore, NewerSchemaIsRefused) {
