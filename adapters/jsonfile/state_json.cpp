@@ -76,6 +76,13 @@ Result<core::Debtor> parse_debtor(const rapidjson::Value& v, const std::string& 
   MW_ASSIGN_OR_RETURN(d.block_until, f.optional_date("block_until"));
   MW_ASSIGN_OR_RETURN(d.block_reason, f.optional_string("block_reason"));
   MW_ASSIGN_OR_RETURN(d.insolvent, f.optional_bool("insolvent", false));
+  if (const auto* rate = f.find("agreed_interest_rate")) {  // § 288 III BGB, p.a.
+    if (!rate->IsString()) return f.error("agreed_interest_rate", "expected a percentage such as \"12.50\"");
+    auto bp = core::parse_percent_bp(std::string_view(rate->GetString(), rate->GetStringLength()));
+    if (!bp) return f.error("agreed_interest_rate", bp.error().message);
+    if (*bp < 0) return f.error("agreed_interest_rate", "a negative agreed interest rate");
+    d.agreed_interest_bp = *bp;
+  }
   return d;
 }
 
@@ -107,6 +114,7 @@ Result<core::OpenItem> parse_item(const rapidjson::Value& v, const std::string& 
   }
   MW_ASSIGN_OR_RETURN(item.consumer_notice, f.optional_bool("consumer_notice", false));
   MW_ASSIGN_OR_RETURN(item.disputed, f.optional_bool("disputed", false));
+  MW_ASSIGN_OR_RETURN(item.interest_blocked, f.optional_bool("interest_blocked", false));
   MW_ASSIGN_OR_RETURN(item.block_until, f.optional_date("block_until"));
   MW_ASSIGN_OR_RETURN(item.source_version, f.optional_string("source_version"));
   return item;

@@ -81,6 +81,7 @@ class StateWriter {
     date("block_until", d.block_until);
     nonempty("block_reason", d.block_reason);
     flag("insolvent", d.insolvent);
+    if (d.agreed_interest_bp) string("agreed_interest_rate", core::format_percent_bp(*d.agreed_interest_bp));
     w_.EndObject();
   }
 
@@ -99,6 +100,7 @@ class StateWriter {
     currency(i.amount);
     flag("consumer_notice", i.consumer_notice);
     flag("disputed", i.disputed);
+    flag("interest_blocked", i.interest_blocked);
     date("block_until", i.block_until);
     nonempty("source_version", i.source_version);
     w_.EndObject();

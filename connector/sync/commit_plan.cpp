@@ -421,6 +421,12 @@ std::string state_digest(const core::State& state, const core::Date& as_of) {
     append_netstring(f, core::to_string(d.kind));
     opt(d.block_until);
     flag(d.insolvent);
+    // Written only when set, behind a tag of its own, so the digest of a state without an agreed
+    // rate is what it was before the field existed (pending proposals do not turn stale).
+    if (d.agreed_interest_bp) {
+      append_netstring(f, "agreed_interest_bp");
+      append_netstring(f, std::to_string(*d.agreed_interest_bp));
+    }
   }
   for (const auto& i : state.items) {
     append_netstring(f, "item");
@@ -436,6 +442,7 @@ std::string state_digest(const core::State& state, const core::Date& as_of) {
     flag(i.disputed);
     opt(i.block_until);
     append_netstring(f, i.source_version);
+    if (i.interest_blocked) append_netstring(f, "interest_blocked");  // as above: only when set
   }
   for (const auto& p : state.payments) {
     append_netstring(f, "payment");

@@ -84,8 +84,9 @@ core::Result<CommitCounts> write_commit_plan(Transaction& tx, const CommitPlan& 
                                              std::string_view actor);
 
 // Hex SHA-256 over everything of `state` a proposal depends on, and `as_of`: items (amounts,
-// dates, flags, blocks, source version), debtors (kind, blocks, insolvency), payments, notice and
-// charge history and plans. Equal digests: the same proposal would be computed again.
+// dates, flags, blocks incl. the Zinssperre, source version), debtors (kind, blocks, insolvency,
+// agreed interest rate), payments, notice and charge history and plans. Equal digests: the same proposal
+// would be computed again.
 std::string state_digest(const core::State& state, const core::Date& as_of);
 
 // A JSON object of string fields (escaped), for audit event data and payloads.

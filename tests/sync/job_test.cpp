@@ -563,5 +563,34 @@ TEST(CommitPlan, RoundTripsThroughItsJsonBody) {
   EXPECT_NE(broken.error().context.find("notices[0]"), std::string::npos) << broken.error().to_string();
 }
 
+// A proposal depends on a debtor's agreed rate and an item's Zinssperre: changing either makes a
+// pending proposal stale; a state that has neither digests as before the fields existed.
+TEST(StateDigest, ChangesWithAgreedRateAndZinssperre) {
+  core::State state;
+  core::Debtor d;
+  d.id = "10000";
+  state.debtors.push_back(d);
+  core::OpenItem i;
+  i.id = "10000/RE-1";
+  i.debtor = d.id;
+  i.invoice_date = make_date(2025, 3, 1);
+  i.amount = eur(100000);
+  i.open_amount = eur(100000);
+  state.items.push_back(i);
+  const core::Date as_of = make_date(2025, 6, 2);
+  const std::string plain = state_digest(state, as_of);
+  // The digest of this state as computed before the two fields existed (pinned).
+  EXPECT_EQ(plain, "fc7760100fab98f3f05f4f8780550ce18e14e9c4116cf9515f0d7d19d5620c38");
+  state.debtors[0].agreed_interest_bp = 1250;
+  const std::string agreed = state_digest(state, as_of);
+  EXPECT_NE(agreed, plain);
+  state.debtors[0].agreed_interest_bp = 1300;
+  EXPECT_NE(state_digest(state, as_of), agreed);
+  state.debtors[0].agreed_interest_bp.reset();
+  EXPECT_EQ(state_digest(state, as_of), plain);
+  state.items[0].interest_blocked = true;
+  EXPECT_NE(state_digest(state, as_of), plain);
+}
+
 }  // namespace
 }  // namespace mahnwerk::sync

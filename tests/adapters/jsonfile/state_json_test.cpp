@@ -16,7 +16,7 @@ constexpr std::string_view kGood = R"({
   // comments and trailing commas are allowed
   "debtors": [
     {"id": "D1", "name": "Muster GmbH", "kind": "business", "email": "buchhaltung@muster.example",
-     "address": {"street": "Hauptstr. 1", "zip": "10115", "city": "Berlin"}},
+     "address": {"street": "Hauptstr. 1", "zip": "10115", "city": "Berlin"}, "agreed_interest_rate": "12.5"},
     {"id": "C1", "name": "Erika Mustermann", "kind": "consumer", "language": "de", "insolvent": false,
      "block_until": "2025-12-31", "block_reason": "Ratenzahlung vereinbart"},
   ],
@@ -24,7 +24,7 @@ constexpr std::string_view kGood = R"({
     {"id": "i1", "number": "RE-2025-001", "debtor": "D1", "invoice_date": "2025-01-10",
      "due_date": "2025-02-09", "due_date_agreed": true, "amount": "1190.00", "open_amount": "590.00"},
     {"id": "i2", "debtor": "C1", "invoice_date": "2025-03-01", "amount": 99.5, "currency": "EUR",
-     "consumer_notice": true, "received_date": "2025-03-04"},
+     "consumer_notice": true, "received_date": "2025-03-04", "interest_blocked": true},
   ],
   "payments": [
     {"item": "i1", "date": "2025-03-01", "amount": "600.00", "reference": "Überweisung"},
@@ -41,7 +41,11 @@ TEST(StateJson, ParsesACompleteDocument) {
   EXPECT_EQ(state->debtors[0].address.country, "DE");
   EXPECT_EQ(state->debtors[1].kind, core::DebtorKind::kConsumer);
   EXPECT_EQ(state->debtors[1].block_until, core::make_date(2025, 12, 31));
+  EXPECT_EQ(state->debtors[0].agreed_interest_bp, 1250);  // § 288 III BGB, p.a.
+  EXPECT_EQ(state->debtors[1].agreed_interest_bp, std::nullopt);
   ASSERT_EQ(state->items.size(), 2u);
+  EXPECT_FALSE(state->items[0].interest_blocked);
+  EXPECT_TRUE(state->items[1].interest_blocked);  // Zinssperre
   EXPECT_EQ(state->items[0].open_amount.minor(), 59000);
   EXPECT_TRUE(state->items[0].due_date_agreed);
   EXPECT_EQ(state->items[1].number, "i2");          // defaults to the id
@@ -177,6 +181,14 @@ TEST(StateJson, BadInputNamesSourceAndField) {
       {R"({"plans": [{"id": "P", "debtor": "D", "items": ["i"], "agreed_on": "2025-01-01", "principal": "10.00",
                       "plan_interest_rate": "4.555", "installments": [{"due": "2025-02-01", "amount": "10.00"}]}]})",
        "S.json, plans[0].plan_interest_rate", "more than two decimals"},
+      {R"({"debtors": [{"id": "D1", "kind": "business", "agreed_interest_rate": "-1.00"}]})",
+       "S.json, debtors[0].agreed_interest_rate", "negative"},
+      {R"({"debtors": [{"id": "D1", "kind": "business", "agreed_interest_rate": true}]})",
+       "S.json, debtors[0].agreed_interest_rate", "expected a percentage"},
+      {R"({"debtors": [{"id": "D1", "kind": "business", "agreed_interest_rate": "zwölf"}]})",
+       "S.json, debtors[0].agreed_interest_rate", ""},
+      {R"({"items": [{"id": "i", "debtor": "D", "invoice_date": "2025-02-03", "amount": "1", "interest_blocked": 1}]})",
+       "S.json, items[0].interest_blocked", ""},
   };
   for (const auto& c : cases) {
     auto state = parse_state(c.json, "S.json");

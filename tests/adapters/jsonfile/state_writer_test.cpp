@@ -43,7 +43,11 @@ TEST(StateWriter, KeepsEveryField) {
   d.block_until = core::make_date(2025, 7, 1);
   d.block_reason = "Ratenzahlung";
   d.insolvent = true;
+  d.agreed_interest_bp = 1275;
   s.debtors.push_back(d);
+  core::Debtor none_agreed;
+  none_agreed.id = "D2";
+  s.debtors.push_back(none_agreed);
   core::OpenItem i;
   i.id = "I1";
   i.number = "RE-1";
@@ -59,6 +63,7 @@ TEST(StateWriter, KeepsEveryField) {
   i.disputed = true;
   i.block_until = core::make_date(2025, 3, 1);
   i.source_version = "7";
+  i.interest_blocked = true;
   s.items.push_back(i);
   s.payments.push_back(
       {"I1", "", core::make_date(2025, 2, 10), core::Money(50000, i.amount.currency()), "ref"});
@@ -71,15 +76,45 @@ TEST(StateWriter, KeepsEveryField) {
   EXPECT_EQ(back->debtors[0].id, "D\"1");
   EXPECT_TRUE(back->debtors[0].insolvent);
   EXPECT_EQ(back->debtors[0].block_until, d.block_until);
+  EXPECT_EQ(back->debtors[0].agreed_interest_bp, 1275);
+  EXPECT_EQ(back->debtors[1].agreed_interest_bp, std::nullopt);
   const auto& item = back->items[0];
   EXPECT_EQ(item.amount, i.amount);
   EXPECT_EQ(item.open_amount, i.open_amount);
   EXPECT_EQ(item.contract_date, i.contract_date);
-  EXPECT_TRUE(item.due_date_agreed && item.consumer_notice && item.disputed);
+  EXPECT_TRUE(item.due_date_agreed && item.consumer_notice && item.disputed && item.interest_blocked);
   EXPECT_EQ(item.source_version, "7");
   EXPECT_EQ(back->payments[0].amount, s.payments[0].amount);
   EXPECT_EQ(back->notices[0].received_date, core::make_date(2025, 2, 18));
   EXPECT_EQ(back->charges[0].kind, core::ChargeKind::kFlatFee);
+}
+
+TEST(StateWriter, WritesAgreedRateAndZinssperreOnlyWhenSet) {
+  core::State s;
+  core::Debtor d;
+  d.id = "10000";
+  d.agreed_interest_bp = 950;
+  s.debtors.push_back(d);
+  d.id = "10001";
+  d.agreed_interest_bp.reset();
+  s.debtors.push_back(d);
+  core::OpenItem i;
+  i.id = "10000/RE-1";
+  i.number = "RE-1";
+  i.debtor = "10000";
+  i.invoice_date = core::make_date(2025, 1, 2);
+  i.amount = core::Money(10000, core::Currency::eur());
+  i.open_amount = i.amount;
+  i.interest_blocked = true;
+  s.items.push_back(i);
+  i.id = "10001/RE-2";
+  i.interest_blocked = false;
+  s.items.push_back(i);
+  const std::string json = write(s);
+  EXPECT_NE(json.find(R"("agreed_interest_rate":"9.50")"), std::string::npos) << json;
+  EXPECT_EQ(json.find("agreed_interest_rate"), json.rfind("agreed_interest_rate")) << json;  // once
+  EXPECT_NE(json.find(R"("interest_blocked":true)"), std::string::npos) << json;
+  EXPECT_EQ(json.find("interest_blocked"), json.rfind("interest_blocked")) << json;  // once
 }
 
 }  // namespace
