@@ -436,6 +436,53 @@ class Reader {
     p.max_pages = integer(v, "max_pages", where, 100000, 1, 10000000);
   }
 
+  WebhookSpec webhooks(const Value& v, const std::string& source) {
+    WebhookSpec spec;
+    const std::string at = "/webhooks";
+    only(v, at, {"signature_header", "algorithm", "encoding", "key_file", "events", "event"});
+    spec.signature_header = text(v, "signature_header", at, true).value_or("");
+    const std::string algorithm = text(v, "algorithm", at, true).value_or("rsa-sha512");
+    if (algorithm == "rsa-sha256") {
+      spec.algorithm = WebhookSpec::Algorithm::kRsaSha256;
+    } else if (algorithm == "rsa-sha512") {
+      spec.algorithm = WebhookSpec::Algorithm::kRsaSha512;
+    } else if (algorithm == "hmac-sha256") {
+      spec.algorithm = WebhookSpec::Algorithm::kHmacSha256;
+    } else {
+      problem(at + "/algorithm",
+              "unknown algorithm \"" + algorithm + "\" (rsa-sha256, rsa-sha512, hmac-sha256)");
+    }
+    const std::string encoding = text(v, "encoding", at, false).value_or("base64");
+    if (encoding == "base64") {
+      spec.encoding = WebhookSpec::Encoding::kBase64;
+    } else if (encoding == "hex") {
+      spec.encoding = WebhookSpec::Encoding::kHex;
+    } else {
+      problem(at + "/encoding", "unknown encoding \"" + encoding + "\" (base64, hex)");
+    }
+    spec.key_file = text(v, "key_file", at, false).value_or("");
+    if (!spec.key_file.empty() && std::filesystem::path(spec.key_file).is_relative() && !source.empty()) {
+      spec.key_file = (std::filesystem::path(source).parent_path() / spec.key_file).string();
+    }
+    if (const Value* events = member(v, "events")) {
+      if (!events->IsArray()) problem(at + "/events", "must be an array of event type names");
+      for (rapidjson::SizeType i = 0; events->IsArray() && i < events->Size(); ++i) {
+        if ((*events)[i].IsString()) {
+          spec.events.emplace_back((*events)[i].GetString(), (*events)[i].GetStringLength());
+        } else {
+          problem(at + "/events/" + std::to_string(i), "must be a string");
+        }
+      }
+    }
+    if (const Value* event = member(v, "event")) {
+      only(*event, at + "/event", {"type", "resource", "date"});
+      spec.type_pointer = pointer(*event, "type", at + "/event", false).value_or("");
+      spec.resource_pointer = pointer(*event, "resource", at + "/event", false).value_or("");
+      spec.date_pointer = pointer(*event, "date", at + "/event", false).value_or("");
+    }
+    return spec;
+  }
+
  private:
   std::string source_;
   std::vector<std::string> problems_;
@@ -462,7 +509,7 @@ core::Result<Mapping> parse_mapping(std::string_view text, const std::string& so
     return core::Error{core::ErrorKind::kBadConfig, "a mapping must be a JSON object", source};
   r.only(doc, "",
          {"name", "base_url", "auth", "rate", "timeout_seconds", "headers", "errors", "marker", "streams",
-          "writes", "lookup", "description"});
+          "writes", "lookup", "webhooks", "description"});
   m.name = r.text(doc, "name", "", true).value_or("");
   m.base_url = r.text(doc, "base_url", "", true).value_or("");
   if (!m.base_url.empty()) {
@@ -597,6 +644,7 @@ core::Result<Mapping> parse_mapping(std::string_view text, const std::string& so
     if (spec.reference.empty()) spec.reference = {"/id"};
     m.lookup = std::move(spec);
   }
+  if (const Value* wh = r.member(doc, "webhooks")) m.webhooks = r.webhooks(*wh, source);
   if (!r.problems().empty()) {
     std::string message;
     for (const auto& p : r.problems()) message += (message.empty() ? "" : "\n") + p;

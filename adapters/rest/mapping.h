@@ -141,6 +141,23 @@ struct LookupSpec {
   std::vector<std::string> reference;
 };
 
+// How the system signs the callbacks it sends (lexoffice: X-Lxo-Signature, base64 RSA-SHA512
+// over the raw body, Lexware's public key). Declarative; webhook.h verifies with it.
+struct WebhookSpec {
+  enum class Algorithm { kRsaSha256, kRsaSha512, kHmacSha256 };
+  enum class Encoding { kBase64, kHex };
+  std::string signature_header;
+  Algorithm algorithm = Algorithm::kRsaSha512;
+  Encoding encoding = Encoding::kBase64;
+  // RSA: a PEM public key; HMAC: a file holding the shared secret (one trailing newline ignored).
+  // Relative to the mapping's folder. Empty: the tenant names it (the key is not shipped).
+  std::string key_file;
+  std::vector<std::string> events;  // the event types to subscribe to
+  std::string type_pointer;         // where the callback body names its event type
+  std::string resource_pointer;     // ... the changed resource's id
+  std::string date_pointer;         // ... when it happened ("" = not given)
+};
+
 struct Mapping {
   std::string name;
   std::string source;  // the file it came from
@@ -153,6 +170,7 @@ struct Mapping {
   std::map<std::string, Stream> streams;
   std::map<std::string, WriteOp> writes;  // by outbox kind
   std::optional<LookupSpec> lookup;
+  std::optional<WebhookSpec> webhooks;
   std::string marker = "mahnwerk:{key}";  // what a write carries so a lookup can find it
   int timeout_seconds = 60;
 };
