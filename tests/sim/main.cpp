@@ -1,7 +1,9 @@
 // mahnwerk-sim: the lexoffice and sevDesk simulators as a process, and the data generator.
 //   mahnwerk-sim lexoffice|sevdesk --port 0 --data FILE [--faults SPEC] [--ca-out FILE]
 //                [--threads N] [--rate R|off] [--burst B] [--disguise-every N]
+//                [--webhook-key-out FILE] [--webhook-ca FILE] [--webhook-retry-ms D1,D2,...]
 //   mahnwerk-sim generate lexoffice|sevdesk --invoices N [--seed S] [--contacts C] [--today YYYY-MM-DD]
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -20,6 +22,7 @@ int usage() {
   std::cerr
       << "usage: mahnwerk-sim lexoffice|sevdesk --data FILE [--port N] [--faults SPEC] [--ca-out FILE]\n"
          "                    [--threads N] [--rate R|off] [--burst B] [--disguise-every N]\n"
+         "                    [--webhook-key-out FILE] [--webhook-ca FILE] [--webhook-retry-ms D1,D2,...]\n"
          "       mahnwerk-sim generate lexoffice|sevdesk --invoices N [--seed S] [--contacts C]\n"
          "                    [--today YYYY-MM-DD]\n";
   return 64;
@@ -55,7 +58,7 @@ int main(int argc, char** argv) {
     }
     const System system = parse_system(command);
     SimOptions options;
-    std::string data_file, ca_out;
+    std::string data_file, ca_out, key_out;
     auto rate = std::make_unique<RateSettings>();
     bool rate_given = false;
     for (int i = 2; i < argc; i += 2) {
@@ -69,6 +72,17 @@ int main(int argc, char** argv) {
         options.faults = value;
       } else if (flag == "--ca-out") {
         ca_out = value;
+      } else if (flag == "--webhook-key-out") {
+        key_out = value;
+      } else if (flag == "--webhook-ca") {
+        options.webhooks.ca_file = value;
+      } else if (flag == "--webhook-retry-ms") {
+        options.webhooks.retry_delays.clear();
+        for (std::size_t at = 0; at < value.size();) {
+          const std::size_t comma = std::min(value.find(',', at), value.size());
+          options.webhooks.retry_delays.emplace_back(std::stoll(value.substr(at, comma - at)));
+          at = comma + 1;
+        }
       } else if (flag == "--threads") {
         options.threads = std::stoi(value);
       } else if (flag == "--rate") {
@@ -108,6 +122,18 @@ int main(int argc, char** argv) {
       out << server.ca_pem();
       if (!out) {
         std::cerr << "mahnwerk-sim: cannot write " << ca_out << "\n";
+        return 73;
+      }
+    }
+    if (!key_out.empty()) {
+      if (system != System::kLexoffice) {
+        std::cerr << "mahnwerk-sim: sevDesk sends no webhooks (--webhook-key-out)\n";
+        return 64;
+      }
+      std::ofstream out(key_out, std::ios::binary | std::ios::trunc);
+      out << server.webhook_public_key_pem();
+      if (!out) {
+        std::cerr << "mahnwerk-sim: cannot write " << key_out << "\n";
         return 73;
       }
     }

@@ -135,6 +135,8 @@ const char* reason(int status) {
       return "OK";
     case 201:
       return "Created";
+    case 204:
+      return "No Content";
     case 400:
       return "Bad Request";
     case 401:
@@ -390,12 +392,16 @@ struct SimServer::Impl {
         if (res == "voucherlist" && method == "GET") r.name = "voucherlist";
         if (res == "contacts" && method == "GET") r.name = "contacts";
         if (res == "dunnings" && method == "POST") r.name = "dunnings";
+        if (res == "event-subscriptions" && (method == "GET" || method == "POST"))
+          r.name = "event-subscriptions";
       } else if (seg.size() == 4 && !seg[3].empty()) {
         r.id = seg[3];
         if (res == "contacts" && (method == "GET" || method == "PUT")) r.name = "contact";
         if (res == "payments" && method == "GET") r.name = "payments";
         if (res == "invoices" && method == "GET") r.name = "invoice";
         if (res == "dunnings" && method == "GET") r.name = "dunning";
+        if (res == "event-subscriptions" && (method == "GET" || method == "DELETE"))
+          r.name = "event-subscription";
       }
       return r;
     }
@@ -528,7 +534,71 @@ struct SimServer::Impl {
     if (route.name == "invoice") return lex_invoice(path, route.id);
     if (route.name == "dunnings") return lex_create_dunning(req, path, params);
     if (route.name == "dunning") return lex_dunning(path, route.id);
+    if (route.name == "event-subscriptions") return lex_subscriptions(req, path);
+    if (route.name == "event-subscription") return lex_subscription(req, path, route.id);
     return lex_error(404, path, "Not Found");
+  }
+
+  // ---- lexoffice event subscriptions (webhooks.h does the subscribing and delivering) --------
+
+  std::string subscription_json(const Subscription& s) const {
+    JsonOut o;
+    o.begin_object().key("subscriptionId").string(s.id).key("organizationId").string(data.organization_id);
+    o.key("createdDate").string(s.created).key("eventType").string(s.event_type);
+    o.key("callbackUrl").string(s.callback_url).end_object();
+    return o.take();
+  }
+
+  HttpReply lex_subscriptions(const HttpRequest& req, const std::string& path) {
+    if (req.method == "GET") {
+      JsonOut o;
+      o.begin_object().key("content").begin_array();
+      for (const Subscription& s : webhooks->list()) o.raw(subscription_json(s));
+      o.end_array().end_object();
+      return json_reply(200, o.take());
+    }
+    if (req.header("Content-Type").find("application/json") == std::string::npos) {
+      return lex_error(415, path, "Content type '" + req.header("Content-Type") + "' not supported");
+    }
+    rapidjson::Document body;
+    body.Parse(req.body.c_str());
+    if (body.HasParseError() || !body.IsObject()) return lex_error(400, path, "JSON parse error");
+    const std::string type = str_member(body, "eventType"), url = str_member(body, "callbackUrl");
+    const std::string invalid = "Validation failed for request. Please see details list for specific causes.";
+    std::vector<Violation> bad;
+    if (type.empty()) bad.push_back({"NOTNULL", "eventType", "darf nicht leer sein"});
+    if (url.empty()) bad.push_back({"NOTNULL", "callbackUrl", "darf nicht leer sein"});
+    if (!bad.empty()) return lex_error(406, path, invalid, bad);
+    using Code = Webhooks::SubscribeResult::Code;
+    const Webhooks::SubscribeResult r = webhooks->subscribe(type, url);
+    switch (r.code) {
+      case Code::kUnknownEventType:
+        return lex_error(406, path, invalid, {{"INVALID", "eventType", r.message}});
+      case Code::kBadUrl:
+        return lex_error(406, path, invalid, {{"INVALID", "callbackUrl", r.message}});
+      case Code::kTlsCheckFailed:
+        return lex_error(406, path, invalid, {{"INVALID", "callbackUrl", r.message}});
+      case Code::kDuplicate:
+        return lex_error(409, path, r.message);
+      case Code::kCreated:
+        break;
+    }
+    const Subscription& s = r.subscription;
+    HttpReply reply = action_result(s.id, "event-subscriptions", s.created, s.created, 0, 201);
+    reply.headers.emplace_back("Location", origin + "/v1/event-subscriptions/" + s.id);
+    return reply;
+  }
+
+  HttpReply lex_subscription(const HttpRequest& req, const std::string& path, const std::string& id) {
+    if (req.method == "DELETE") {
+      if (!webhooks->remove(id)) return lex_error(404, path, "Resource not found");
+      HttpReply reply;
+      reply.status = 204;
+      return reply;
+    }
+    const auto s = webhooks->find(id);
+    if (!s) return lex_error(404, path, "Resource not found");
+    return json_reply(200, subscription_json(*s));
   }
 
   struct Sort {
@@ -866,6 +936,7 @@ struct SimServer::Impl {
       c.last_name = str_member(*person, "lastName");
     }
     ++c.version;
+    webhooks->publish("contact.changed", c.id);
     const std::string now = format_berlin(now_ms(), true);
     return action_result(c.id, "contacts", now, now, c.version, 200);
   }
@@ -1119,6 +1190,7 @@ struct SimServer::Impl {
       created.push_back(d.record);
       dunnings[d.record.id] = d;
     }
+    webhooks->publish("dunning.created", d.record.id);
     return action_result(d.record.id, "dunnings", now, now, 1, 201);
   }
 
@@ -1636,6 +1708,10 @@ struct SimServer::Impl {
     payments_of[inv.id].push_back(data.payments.size());
     data.payments.push_back(Payment{inv.id, "manualPayment", date, cents});
     rebuild_row(index);
+    if (lex) {  // lexoffice tells its subscribers; sevDesk has no webhooks
+      webhooks->publish("payment.changed", inv.id);
+      if (inv.status != from) webhooks->publish("invoice.status.changed", inv.id);
+    }
     std::lock_guard cache_lock(cache_mutex);
     cache.clear();
     orders.clear();
@@ -1727,6 +1803,21 @@ struct SimServer::Impl {
       book(it->second, cents, format_berlin(now_ms(), system == System::kLexoffice));
       return json_reply(200, "{\"ok\":true}");
     }
+    if (system == System::kLexoffice && path == "/_sim/webhook-key" && req.method == "GET") {
+      HttpReply reply;
+      reply.headers.emplace_back("Content-Type", "application/x-pem-file");
+      reply.body = webhooks->public_key_pem();
+      return reply;
+    }
+    if (system == System::kLexoffice && path == "/_sim/event" && req.method == "POST") {
+      rapidjson::Document body;
+      body.Parse(req.body.c_str());
+      if (body.HasParseError() || !body.IsObject()) return gateway(400, "event: a JSON object expected");
+      const std::string type = str_member(body, "eventType");
+      if (!known_event_type(type)) return gateway(400, "event: unknown eventType \"" + type + "\"");
+      const int queued = webhooks->publish(type, str_member(body, "resourceId"));
+      return json_reply(200, "{\"queued\":" + std::to_string(queued) + "}");
+    }
     return gateway(404, "unknown admin endpoint");
   }
 
@@ -1797,7 +1888,20 @@ struct SimServer::Impl {
         o.end_object();
       }
     }
-    o.end_array().end_object();
+    o.end_array();
+    if (webhooks) {
+      const std::vector<DeliveryAttempt> attempts = webhooks->attempts();
+      const auto delivered = std::count_if(attempts.begin(), attempts.end(),
+                                           [](const DeliveryAttempt& a) { return a.delivered(); });
+      o.key("webhooks").begin_object();
+      o.key("subscriptions").integer(static_cast<std::int64_t>(webhooks->list().size()));
+      o.key("attempts")
+          .integer(static_cast<std::int64_t>(attempts.size()))
+          .key("delivered")
+          .integer(delivered);
+      o.end_object();
+    }
+    o.end_object();
     return o.take();
   }
 
@@ -1843,11 +1947,15 @@ struct SimServer::Impl {
   std::atomic<std::uint64_t> created_count{0};
   std::atomic<std::uint64_t> traces{0};
 
+  std::unique_ptr<Webhooks> webhooks;  // lexoffice only
   std::unique_ptr<http::testing::TestCa> ca;
   std::unique_ptr<HttpServer> server;  // last: stopped first
 };
 
 SimServer::SimServer(SimOptions options) : impl_(std::make_unique<Impl>(options)) {
+  if (impl_->system == System::kLexoffice) {
+    impl_->webhooks = std::make_unique<Webhooks>(impl_->data.organization_id, std::move(options.webhooks));
+  }
   impl_->ca = std::make_unique<http::testing::TestCa>("mahnwerk simulator CA");
   const http::testing::Issued issued = impl_->ca->issue({"localhost"}, {"127.0.0.1"});
   HttpServerOptions server_options;
@@ -1905,6 +2013,26 @@ long SimServer::faults_fired() const {
 }
 
 std::string SimServer::state_json() const { return impl_->state_json(); }
+
+namespace {
+Webhooks& lexoffice_webhooks(const std::unique_ptr<Webhooks>& webhooks) {
+  if (!webhooks) throw std::logic_error("sevDesk has no webhooks");
+  return *webhooks;
+}
+}  // namespace
+
+const std::string& SimServer::webhook_public_key_pem() const {
+  return lexoffice_webhooks(impl_->webhooks).public_key_pem();
+}
+int SimServer::publish_event(const std::string& event_type, const std::string& resource_id) {
+  return lexoffice_webhooks(impl_->webhooks).publish(event_type, resource_id);
+}
+bool SimServer::wait_webhooks_idle(std::chrono::milliseconds timeout) const {
+  return lexoffice_webhooks(impl_->webhooks).wait_idle(timeout);
+}
+std::vector<DeliveryAttempt> SimServer::webhook_attempts() const {
+  return lexoffice_webhooks(impl_->webhooks).attempts();
+}
 HttpReply SimServer::handle(const HttpRequest& request) { return impl_->handle(request); }
 
 }  // namespace mahnwerk::sim

@@ -5,6 +5,7 @@
 // injects faults on demand. Admin endpoints under /_sim/ expose its state (docs/simulators.md).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -13,6 +14,7 @@
 
 #include "tests/sim/http_server.h"
 #include "tests/sim/sim_data.h"
+#include "tests/sim/webhooks.h"
 
 namespace mahnwerk::sim {
 
@@ -30,6 +32,7 @@ struct SimOptions {
   std::unique_ptr<RateSettings> rate;
   int threads = 2;
   std::uint16_t port = 0;
+  WebhookOptions webhooks;  // lexoffice: retry schedule and CAs trusted for callback URLs
 };
 
 // One document the simulator created through the API (a lexoffice dunning, a sevDesk reminder).
@@ -72,6 +75,13 @@ class SimServer {
   std::map<std::string, RouteCounts> all_counts() const;
   long faults_fired() const;       // firings of all current fault rules
   std::string state_json() const;  // GET /_sim/state
+
+  // lexoffice event subscriptions and signed callbacks (docs/simulators.md, "Webhooks").
+  // REQUIRES for all four: system() == kLexoffice (sevDesk documents no webhooks).
+  const std::string& webhook_public_key_pem() const;  // the key X-Lxo-Signature verifies with
+  int publish_event(const std::string& event_type, const std::string& resource_id);
+  bool wait_webhooks_idle(std::chrono::milliseconds timeout) const;  // false on timeout
+  std::vector<DeliveryAttempt> webhook_attempts() const;
 
   // The request handler (also callable directly, without the network).
   HttpReply handle(const HttpRequest& request);
