@@ -12,6 +12,7 @@
 #include "connector/cli/commands.h"
 #include "connector/cli/exit_codes.h"
 #include "connector/cli/json_output.h"
+#include "connector/core/basiszins.h"
 
 namespace mahnwerk::cli {
 namespace {
@@ -54,11 +55,16 @@ void write_debtor(JsonWriter& w, const core::Debtor& d) {
   write_date(w, "block_until", d.block_until);
   write_nonempty(w, "block_reason", d.block_reason);
   if (d.insolvent) write_field(w, "insolvent", true);
+  // A Mahnzins agreed in DATEV (Zinsberechnung 1), as a percentage like the state JSON's.
+  if (d.agreed_interest_bp) {
+    write_field(w, "agreed_interest_rate", core::format_percent_bp(*d.agreed_interest_bp));
+  }
   w.EndObject();
 }
 
 // The canonical item plus `blocks`: the DATEV locks as read (Postensperre, Postensperre bis,
-// Zinssperre), which the model holds only partly (disputed, block_until).
+// Zinssperre). The model's `interest_blocked` is the item's Zinssperre or the debtor's
+// Zinsberechnung 9, so it can be true where `blocks.zinssperre` is false.
 void write_item(JsonWriter& w, const datev::DerivedItem& d) {
   const core::OpenItem& i = d.item;
   w.StartObject();
@@ -71,6 +77,7 @@ void write_item(JsonWriter& w, const datev::DerivedItem& d) {
   write_field(w, "open_amount", i.open_amount);
   if (!(i.currency() == core::Currency::eur())) write_field(w, "currency", i.currency().code());
   if (i.disputed) write_field(w, "disputed", true);
+  if (i.interest_blocked) write_field(w, "interest_blocked", true);
   write_date(w, "block_until", i.block_until);
   write_string(w, "blocks");
   w.StartObject();
@@ -147,6 +154,7 @@ std::string blocks_text(const datev::DerivedItem& d) {
   if (d.locks.postensperre) add("Postensperre");
   if (d.locks.postensperre_bis) add("Postensperre bis " + core::format_date(*d.locks.postensperre_bis));
   if (d.locks.zinssperre) add("Zinssperre");
+  if (d.item.interest_blocked && !d.locks.zinssperre) add("Zinsberechnung 9 (Debitor)");
   return s.empty() ? "-" : s;
 }
 
