@@ -158,9 +158,8 @@ struct Webhooks::Impl {
     r.url = url;
     r.ca_file = options.ca_file;
     r.retry.max_attempts = 1;  // the schedule below is the retry policy
-    r.timeouts.connect = options.read_timeout;
     r.timeouts.read = options.read_timeout;
-    r.timeouts.total = options.read_timeout * 2;
+    r.timeouts.total = r.timeouts.connect + options.read_timeout * 2;
     return r;
   }
 

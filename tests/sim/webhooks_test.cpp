@@ -36,9 +36,18 @@ class Receiver {
   const std::string& ca_file() const { return ca_file_; }
 
   // The statuses of the next POSTs, in order; after them 200.
-  void answer(std::vector<int> statuses) {
+  void answer(const std::vector<int>& statuses) {
     std::lock_guard lock(mutex_);
-    script_ = std::move(statuses);
+    for (int status : statuses) {
+      HttpReply r;
+      r.status = status;
+      script_.push_back(r);
+    }
+  }
+  // The next POST is answered with `reply` (after the ones already scripted).
+  void answer(HttpReply reply) {
+    std::lock_guard lock(mutex_);
+    script_.push_back(std::move(reply));
   }
 
   // Waits until `n` POSTs arrived (at most 10 s); returns them all.
@@ -62,7 +71,7 @@ class Receiver {
     }
     posts_.push_back(r);
     if (!script_.empty()) {
-      reply.status = script_.front();
+      reply = script_.front();
       script_.erase(script_.begin());
     }
     arrived_.notify_all();
@@ -75,7 +84,7 @@ class Receiver {
   mutable std::mutex mutex_;
   std::condition_variable arrived_;
   std::vector<HttpRequest> posts_;
-  std::vector<int> script_;
+  std::vector<HttpReply> script_;
   long heads_ = 0;
   std::unique_ptr<HttpServer> server_;  // last: stopped first
 };
@@ -95,13 +104,15 @@ const Invoice& an_open_invoice(const Data& data) {
 }
 
 std::unique_ptr<SimServer> start_lexoffice(const Receiver& receiver, const Data& data,
-                                           std::vector<std::chrono::milliseconds> retries = {20ms, 40ms}) {
+                                           std::vector<std::chrono::milliseconds> retries = {20ms, 40ms},
+                                           std::chrono::milliseconds read_timeout = 5s) {
   SimOptions options;
   options.data = data;
   options.rate = std::make_unique<RateSettings>();
   options.rate->off = true;
   options.webhooks.ca_file = receiver.ca_file();
   options.webhooks.retry_delays = std::move(retries);
+  options.webhooks.read_timeout = read_timeout;
   return std::make_unique<SimServer>(std::move(options));
 }
 
@@ -336,6 +347,34 @@ TEST(LexofficeWebhooks, AFailedDeliveryIsRetriedOnTheScheduleWithTheSameSignedBo
   EXPECT_TRUE(attempts[2].delivered());
   EXPECT_TRUE(verifier_for(sim->webhook_public_key_pem()).verify(headers_of(posts[2]), posts[2].body).ok());
   EXPECT_EQ(sim->publish_event("invoice.created", "x"), 0);  // nobody subscribed to it
+}
+
+TEST(LexofficeWebhooks, ALateAnswerIsAFailureAndRedirectsAreFollowed) {
+  Receiver receiver;
+  HttpReply slow;
+  slow.delay = 2s;  // longer than the read timeout below (lexoffice: 5 s)
+  receiver.answer(slow);
+  HttpReply moved;
+  moved.status = 307;
+  moved.headers.emplace_back("Location", receiver.url("/moved"));
+  receiver.answer(moved);
+  const Data data = lexoffice_data();
+  auto sim = start_lexoffice(receiver, data, {20ms, 20ms, 20ms}, 300ms);
+  Caller c(*sim);
+  ASSERT_EQ(c.post("/event-subscriptions", subscribe_body("voucher.changed", receiver.url())).response.status,
+            201);
+  EXPECT_EQ(sim->publish_event("voucher.changed", "v-1"), 1);
+  ASSERT_TRUE(sim->wait_webhooks_idle(10s));
+  const std::vector<DeliveryAttempt> attempts = sim->webhook_attempts();
+  ASSERT_GE(attempts.size(), 2u);
+  EXPECT_EQ(attempts[0].status, 0);  // too late: no answer within the read timeout
+  EXPECT_FALSE(attempts[0].failure.empty());
+  EXPECT_TRUE(attempts.back().delivered());
+  const std::vector<HttpRequest> posts = receiver.wait_posts(3);
+  ASSERT_GE(posts.size(), 3u);
+  EXPECT_EQ(posts.back().target, "/moved");  // the 307 was followed with the same signed body
+  EXPECT_EQ(posts.back().body, posts[0].body);
+  EXPECT_EQ(posts.back().header("X-Lxo-Signature"), posts[0].header("X-Lxo-Signature"));
 }
 
 TEST(LexofficeWebhooks, GoneDeletesTheSubscriptionAtOnceAndNotFoundAfterTheLastRetry) {
