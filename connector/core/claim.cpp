@@ -563,15 +563,39 @@ void ClaimSet::release_working_memory() {
   scratch = std::move(kept);
 }
 
+AgreedRateUse agreed_rate_use(std::span<const InterestPeriod> periods, int surcharge_bp) {
+  std::size_t above = 0;
+  for (const InterestPeriod& p : periods) {
+    if (p.rate_bp > std::max(0, p.basiszins_bp + surcharge_bp)) ++above;
+  }
+  if (above == 0) return AgreedRateUse::kNone;
+  return above == periods.size() ? AgreedRateUse::kAll : AgreedRateUse::kSome;
+}
+
 std::string ClaimSet::explanation(const ItemClaim& c, const State& state) const {
   const OpenItem& item = state.items[c.item_index];
   std::string text = "Invoice " + item.number + ": " + c.verzug.explanation() + ".";
   const auto item_periods = periods_of(c);
   if (!item_periods.empty()) {
-    text += " Interest (§ 288 BGB, Basiszinssatz + " + format_percent_bp(c.surcharge_bp) + " points";
-    if (const auto agreed = state.debtors[c.debtor_index].agreed_interest_bp; agreed && *agreed > 0)
-      text += "; the agreed " + format_percent_bp(*agreed) + " % where higher, § 288 III BGB";
-    text += "):";
+    const std::string statutory = "Basiszinssatz + " + format_percent_bp(c.surcharge_bp) + " points";
+    const std::optional<int> agreed = state.debtors[c.debtor_index].agreed_interest_bp;
+    switch (agreed_rate_use(item_periods, c.surcharge_bp)) {
+      case AgreedRateUse::kAll:  // the agreement, not § 288 I/II, sets the rate throughout
+        text += " Interest (§ 288 III BGB, the agreed " + format_percent_bp(agreed.value_or(0)) +
+                " % p.a., above the statutory " + statutory + " throughout):";
+        break;
+      case AgreedRateUse::kSome:
+        text += " Interest (§ 288 BGB, " + statutory + "; the agreed " +
+                format_percent_bp(agreed.value_or(0)) + " % p.a. where higher, § 288 III BGB):";
+        break;
+      case AgreedRateUse::kNone:
+        text += " Interest (§ 288 BGB, " + statutory;
+        if (agreed && *agreed > 0) {
+          text += "; the agreed " + format_percent_bp(*agreed) + " % p.a. is not higher in any period";
+        }
+        text += "):";
+        break;
+    }
     for (const auto& p : item_periods) {
       text += " " + format_date(p.from) + " to " + format_date(p.to) + ", " + std::to_string(p.days) +
               " days at " + format_percent_bp(p.rate_bp) + " % on " + p.principal.to_string() + " = " +

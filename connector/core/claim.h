@@ -66,6 +66,13 @@ struct UnappliedCredit {
   Money amount;
 };
 
+// How a debtor's agreed default-interest rate (§ 288 III BGB) figures in a claim's interest
+// periods: above the statutory rate (Basiszinssatz + `surcharge_bp`, floored at 0) in none of
+// them, in some, or in all. Only then is the agreed rate what the debtor owes, and what a text
+// must name instead of "Basiszinssatz + x points".
+enum class AgreedRateUse { kNone, kSome, kAll };
+AgreedRateUse agreed_rate_use(std::span<const InterestPeriod> periods, int surcharge_bp);
+
 struct ClaimScratch;  // working memory of ClaimEngine::compute_into, reused across calls
 
 // The claims of one computation. Periods and payment applications of all items live in two

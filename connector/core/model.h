@@ -2,6 +2,7 @@
 // one Mandant. Adapters produce it; the claim engine and the dunning core read it.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,7 +78,8 @@ struct NoticeRecord {
   std::optional<Date> received_date;  // receipt; absent: sent + receipt assumption
 };
 
-enum class ChargeKind { kFee, kFlatFee, kInterest };
+// One byte: a ProposedCharge keeps its 96 bytes with the agreed-rate members (proposal.h).
+enum class ChargeKind : std::uint8_t { kFee, kFlatFee, kInterest };
 std::string_view to_string(ChargeKind kind);  // "fee" | "flat_fee" | "interest"
 
 // A charge booked earlier (history): what was claimed on which item at which level.

@@ -511,6 +511,8 @@ class Proposer {
     c.default_since = default_since;
     c.surcharge_bp = 0;
     c.last_rate_bp = ProposedCharge::kNoRate;
+    c.agreed_rate_bp = 0;
+    c.agreed_rate_throughout = false;
     c.fee_per_notice = false;
     c.claimed_before = Money::zero(amount.currency());
     c.explanation.clear();
@@ -536,6 +538,10 @@ class Proposer {
           charge(n, used, ChargeKind::kInterest, item.item_index, n.level, fresh, c.verzug.start.value());
       ch.surcharge_bp = c.surcharge_bp;
       if (!periods.empty()) ch.last_rate_bp = periods.back().rate_bp;
+      if (const AgreedRateUse use = agreed_rate_use(periods, c.surcharge_bp); use != AgreedRateUse::kNone) {
+        ch.agreed_rate_bp = state_.debtors[c.debtor_index].agreed_interest_bp.value_or(0);
+        ch.agreed_rate_throughout = use == AgreedRateUse::kAll;
+      }
       ch.claimed_before = charged_before;
       render(ch);
     }
@@ -671,14 +677,28 @@ class Proposer {
 
 }  // namespace
 
+// A large run holds over a million charges: the agreed-rate members live in what was padding.
+static_assert(sizeof(void*) != 8 || sizeof(ProposedCharge) <= 96, "ProposedCharge grew beyond 96 bytes");
+
 void explain(std::string& out, const ProposedCharge& charge, const Policy& policy) {
   switch (charge.kind) {
     case ChargeKind::kInterest:
       out += "Verzugszinsen (§ 288 BGB) since "sv;
       append_date(out, charge.default_since);
-      out += ", Basiszinssatz + "sv;
-      append_percent_bp(out, charge.surcharge_bp);
-      out += " points"sv;
+      if (charge.agreed_rate_bp != 0) {  // § 288 III: the agreement sets the rate
+        out += ", the agreed "sv;
+        append_percent_bp(out, charge.agreed_rate_bp);
+        out += " % p.a. (§ 288 III BGB)"sv;
+        if (!charge.agreed_rate_throughout) {
+          out += " where above Basiszinssatz + "sv;
+          append_percent_bp(out, charge.surcharge_bp);
+          out += " points"sv;
+        }
+      } else {
+        out += ", Basiszinssatz + "sv;
+        append_percent_bp(out, charge.surcharge_bp);
+        out += " points"sv;
+      }
       if (charge.last_rate_bp != ProposedCharge::kNoRate) {
         out += ", last rate "sv;
         append_percent_bp(out, charge.last_rate_bp);

@@ -37,11 +37,16 @@ struct ProposedCharge {
   std::string explanation;  // rule, dates, rate; empty when the engine renders lazily
   ChargeKind kind = ChargeKind::kFee;
   bool fee_per_notice = false;  // kFee: a share of a per-notice fee (else per item)
+  // kInterest: the agreed rate was above the statutory one in every interest period.
+  bool agreed_rate_throughout = false;
   int level = 0;
   // With claimed_before, what the explanation says, so explain() can render it on demand.
   Date default_since;          // Verzug start of the item
   int surcharge_bp = 0;        // kInterest: points over the Basiszinssatz
   int last_rate_bp = kNoRate;  // kInterest: rate of the last interest period, if any
+  // kInterest: the debtor's agreed rate (§ 288 III BGB, p.a.) when it was above the statutory
+  // rate in at least one interest period, so it is what the debtor owes there; 0 otherwise.
+  int agreed_rate_bp = 0;
 };
 
 // Appends the explanation of `charge` (what ProposedCharge::explanation holds when rendered

@@ -147,7 +147,35 @@ TEST_F(ClaimEngineTest, AnAgreedRateAppliesWhereItIsAboveTheStatutoryRate) {
   EXPECT_EQ(periods[0].rate_bp, 1262);
   EXPECT_EQ(periods[1].rate_bp, 1250);
   EXPECT_EQ(c.interest, eur(3161));  // 3160.5480
-  EXPECT_NE(set.explanation(c, s).find("§ 288 III"), std::string::npos);
+  EXPECT_NE(set.explanation(c, s).find("the agreed 12.50 % p.a. where higher, § 288 III BGB"),
+            std::string::npos)
+      << set.explanation(c, s);
+  EXPECT_EQ(agreed_rate_use(periods, c.surcharge_bp), AgreedRateUse::kSome);
+}
+
+TEST_F(ClaimEngineTest, ExplanationNamesTheAgreedRateInsteadOfTheStatutoryOne) {
+  State s;
+  s.debtors.push_back(debtor("D1", DebtorKind::kBusiness));
+  s.items.push_back(item("1", "D1", make_date(2024, 5, 1), make_date(2024, 5, 31), 100000));
+  s.debtors[0].agreed_interest_bp = 1500;  // above 3.62 + 9 and 3.37 + 9 throughout
+  auto claims = run(s, make_date(2024, 8, 31));
+  ASSERT_TRUE(claims.ok()) << claims.error().to_string();
+  const ItemClaim& c = claims->claims[0];
+  EXPECT_EQ(agreed_rate_use(claims->periods_of(c), c.surcharge_bp), AgreedRateUse::kAll);
+  std::string text = claims->explanation(c, s);
+  EXPECT_NE(text.find("Interest (§ 288 III BGB, the agreed 15.00 % p.a., above the statutory Basiszinssatz + "
+                      "9.00 points throughout)"),
+            std::string::npos)
+      << text;
+  s.debtors[0].agreed_interest_bp = 400;  // below: the statutory rate is owed
+  claims = run(s, make_date(2024, 8, 31));
+  ASSERT_TRUE(claims.ok());
+  EXPECT_EQ(agreed_rate_use(claims->periods_of(claims->claims[0]), 900), AgreedRateUse::kNone);
+  text = claims->explanation(claims->claims[0], s);
+  EXPECT_NE(
+      text.find("Interest (§ 288 BGB, Basiszinssatz + 9.00 points; the agreed 4.00 % p.a. is not higher"),
+      std::string::npos)
+      << text;
 }
 
 TEST_F(ClaimEngineTest, ConsumerGetsNoFlatFeeAndWithoutNoticeNoDefaultWithoutMahnung) {

@@ -160,6 +160,47 @@ TEST_F(ProposalTest, BusinessPaysTheFlatFeeOnceAndNoMahngebuehrOnTop) {
   }
 }
 
+// § 288 III BGB: where the debtor's agreed rate is what is owed, the interest charge's text
+// names it, not "Basiszinssatz + 9.00 points"; where it is higher only in some periods, both.
+TEST_F(ProposalTest, InterestTextNamesTheAgreedRateWhereItApplies) {
+  debtor("D", DebtorKind::kBusiness);
+  item("1", "D", make_date(2025, 3, 14), 100000);
+  state_.notices.push_back({"1", 0, make_date(2025, 3, 21), std::nullopt});
+  auto interest_of = [this](const Date& as_of) {
+    const Proposal p = run(as_of);
+    EXPECT_EQ(p.notices.size(), 1u);
+    for (const auto& c : p.notices.empty() ? std::vector<ProposedCharge>{} : p.notices[0].charges) {
+      if (c.kind != ChargeKind::kInterest) continue;
+      std::string lazy;  // the CLI's way renders the same text from the charge's data
+      explain(lazy, c, policy_);
+      EXPECT_EQ(lazy, c.explanation);
+      return c;
+    }
+    ADD_FAILURE() << "no interest charge";
+    return ProposedCharge{};
+  };
+  // Above the statutory 11.27 % throughout: 100000 * 0.15 * 32 / 365 = 1315.07 ct.
+  state_.debtors[0].agreed_interest_bp = 1500;
+  ProposedCharge c = interest_of(make_date(2025, 4, 15));
+  EXPECT_EQ(c.amount, eur(1315));
+  EXPECT_NE(c.explanation.find("the agreed 15.00 % p.a. (§ 288 III BGB)"), std::string::npos)
+      << c.explanation;
+  EXPECT_EQ(c.explanation.find("Basiszinssatz"), std::string::npos) << c.explanation;
+  // Below the statutory rate: the statutory rate is owed and named.
+  state_.debtors[0].agreed_interest_bp = 500;
+  c = interest_of(make_date(2025, 4, 15));
+  EXPECT_EQ(c.amount, eur(988));
+  EXPECT_NE(c.explanation.find("Basiszinssatz + 9.00 points"), std::string::npos) << c.explanation;
+  EXPECT_EQ(c.explanation.find("agreed"), std::string::npos) << c.explanation;
+  // 11.00 %: below 2.27 + 9 until 2025-06-30, above 1.27 + 9 from 2025-07-01.
+  state_.debtors[0].agreed_interest_bp = 1100;
+  c = interest_of(make_date(2025, 7, 15));
+  EXPECT_NE(
+      c.explanation.find("the agreed 11.00 % p.a. (§ 288 III BGB) where above Basiszinssatz + 9.00 points"),
+      std::string::npos)
+      << c.explanation;
+}
+
 TEST_F(ProposalTest, ConsumerInDefaultPaysTheMaterialCostButNoFlatFee) {
   debtor("C", DebtorKind::kConsumer);
   item("1", "C", make_date(2025, 3, 14), 100000, /*agreed=*/true);
