@@ -228,6 +228,23 @@ std::string interest_points(Lang lang, const State& state, const Debtor& debtor,
   return out;
 }
 
+// The debtor's agreed default-interest rate (§ 288 III BGB) when some interest charge of the
+// notice is owed at it (above the statutory rate in at least one period), else 0.
+int agreed_interest_bp(const Notice& notice) {
+  int agreed = 0;
+  for (const ProposedCharge& c : notice.charges) {
+    if (c.kind == ChargeKind::kInterest) agreed = std::max(agreed, c.agreed_rate_bp);
+  }
+  return agreed;
+}
+
+// A rate in basis points as the letter's language writes it: "12,50" / "12.50".
+std::string format_rate_in(Lang lang, int bp) {
+  std::string text = format_percent_bp(bp);
+  if (lang == Lang::kDe) std::replace(text.begin(), text.end(), '.', ',');
+  return text;
+}
+
 // The latest earlier notice on any of these items, below this level: what the letter refers to
 // ("trotz unserer Zahlungserinnerung vom ...").
 std::optional<Date> previous_notice(const State& state, const Notice& notice, const Date& as_of) {
@@ -440,6 +457,7 @@ Result<LetterData> letter_data(const Notice& notice, const State& state, const P
 
   const std::optional<Date> previous = previous_notice(state, notice, as_of);
   const bool consumer = is_consumer(debtor.kind);
+  const int agreed_bp = agreed_interest_bp(notice);
   TemplateValue n = TemplateValue::map()
                         .set("level", std::to_string(notice.level))
                         .set("level_number", std::to_string(notice.level + 1))
@@ -461,6 +479,8 @@ Result<LetterData> letter_data(const Notice& notice, const State& state, const P
                         .set("costs_claimed", sum.interest.is_positive() || sum.fees().is_positive())
                         .set("interest_points", interest_points(lang, state, debtor, notice))
                         .set("interest_subsection", consumer ? "1" : "2")
+                        .set("interest_agreed", agreed_bp > 0)
+                        .set("interest_agreed_rate", agreed_bp > 0 ? format_rate_in(lang, agreed_bp) : "")
                         .set("has_previous", previous.has_value())
                         .set("previous_date", previous ? format_date_in(lang, *previous) : "")
                         .set("has_not_yet_due", !notice.not_yet_due.empty())

@@ -493,6 +493,41 @@ TEST(Letter, GermanDatesAmountsAndLegalFigures) {
   EXPECT_EQ(v.find_path("debtor.address_lines")->items().size(), 2u);  // domestic: no country line
 }
 
+// § 288 III BGB: interest owed at the debtor's agreed rate is announced as that rate, with the
+// statutory rate as its minimum, not as the statutory rate alone.
+TEST(Letter, InterestAtAnAgreedRateIsAnnouncedAsAgreed) {
+  for (const char* name : {"de_mahnung_business", "en_final_notice_business"}) {
+    SCOPED_TRACE(name);
+    Notice n = case_notice(name);
+    const std::string statutory = render_notice(n).text;
+    // The proposal's interest charge, owed at the agreed rate (the amounts come from the items).
+    ProposedCharge c;
+    c.kind = ChargeKind::kInterest;
+    c.item_index = n.items[0].item_index;
+    c.amount = n.items[0].interest;
+    c.level = n.level;
+    c.surcharge_bp = 900;
+    c.agreed_rate_bp = 1250;
+    n.charges.push_back(c);
+    const Letter agreed = render_notice(n);
+    const bool de = std::string_view(name).starts_with("de");
+    EXPECT_NE(agreed.text.find(
+                  de ? "in vereinbarter Höhe von 12,50 % p. a., mindestens in gesetzlicher Höhe von 9 "
+                       "Prozentpunkten über dem jeweiligen Basiszinssatz (§ 288 Abs. 2 und Abs. 3 BGB)"
+                     : "at the agreed rate of 12.50 % a year, at least the statutory 9 percentage points"),
+              std::string::npos)
+        << agreed.text;
+    EXPECT_NE(agreed.html.find(de ? "12,50 % p. a." : "12.50 % a year"), std::string::npos);
+    EXPECT_EQ(agreed.text.find(
+                  de ? "in gesetzlicher Höhe von 9 Prozentpunkten über dem jeweiligen Basiszinssatz (§ 288 "
+                       "Abs. 2 BGB)"
+                     : "Statutory default interest"),
+              std::string::npos)
+        << agreed.text;
+    EXPECT_EQ(statutory.find(de ? "vereinbart" : "agreed rate"), std::string::npos);
+  }
+}
+
 TEST(Letter, InvalidInputsAreErrorsNotCrashes) {
   const State state = sample_state();
   Notice bad = case_notice("de_reminder_business");
