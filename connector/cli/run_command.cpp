@@ -169,8 +169,11 @@ int run_scheduler(const RunArgs& args) {
     log(clock, tenant + ": finished: " + summary(*r));
     return core::Status{core::Ok{}};
   };
+  sync::SchedulerOptions scheduler_options;
+  scheduler_options.owner = options.lease_owner;
+  scheduler_options.lease_holder_gone = lease_holder_gone;
   sync::Scheduler scheduler(**store, clock, prepared->scheduled, job, std::move(runs).value(),
-                            sync::SchedulerOptions{options.lease_owner});
+                            std::move(scheduler_options));
   log(clock, "scheduling " + std::to_string(config->tenants.size()) + " tenant(s) from " + *path + " as " +
                  options.lease_owner);
   auto done = scheduler.run(waiter, [&](const sync::TickReport& tick) {

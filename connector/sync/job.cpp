@@ -2,11 +2,16 @@
 // in a dry run, where all of them share one that is rolled back at the end.
 #include "connector/sync/job.h"
 
+#include <algorithm>
+#include <map>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
 #include "connector/core/proposal.h"
+#include "connector/sync/audit.h"
 #include "connector/sync/failpoint.h"
+#include "connector/sync/lease.h"
 #include "connector/sync/reconcile.h"
 
 namespace mahnwerk::sync {
@@ -23,6 +28,21 @@ constexpr std::pair<JobOutcome, std::string_view> kOutcomeNames[] = {
 };
 
 std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+// What a stored proposal was computed from: the state and, where the source gave debtors their
+// own dunning settings, those too (they change the proposal). Without settings: state_digest.
+core::Result<std::string> input_digest(Transaction& tx, std::string_view tenant, const core::State& state,
+                                       const core::Date& as_of) {
+  auto settings = tx.load_debtor_settings(tenant);
+  if (!settings) return settings.error();
+  std::string digest = state_digest(state, as_of);
+  if (settings->empty()) return digest;
+  for (const DebtorSettings& d : *settings) {
+    append_netstring(digest, d.debtor);
+    append_netstring(digest, d.settings);
+  }
+  return sha256_hex(digest);
+}
 
 // Gives the tenant's lease back on every path out of the job. Declared before any transaction
 // of the job, so it runs when none is open (one transaction per store at a time).
@@ -41,26 +61,35 @@ class LeaseGuard {
   LeaseGuard& operator=(const LeaseGuard&) = delete;
 
   // Registers the tenant (name from the settings) and takes its lease in one short transaction;
-  // a lease of a holder that options.lease_holder_gone declares gone is taken over (audited).
+  // a lease of a holder that options.lease_holder_gone declares gone is taken over (lease.h).
   core::Status acquire(std::string_view name, std::chrono::sys_seconds now, const JobOptions& options) {
     auto tx = store_.begin();
     if (!tx) return tx.error();
     if (auto s = (*tx)->upsert_tenant({tenant_, std::string(name)}); !s) return s;
-    auto lease = (*tx)->acquire_lease(tenant_, owner_, now, options.lease_ttl);
-    if (!lease && lease.error().kind == core::ErrorKind::kConflict && options.lease_holder_gone) {
-      auto held = (*tx)->get_lease(tenant_);
-      if (!held) return held.error();
-      if (*held && options.lease_holder_gone((*held)->owner)) {
-        lease = (*tx)->take_over_lease(tenant_, (*held)->owner, owner_, now, options.lease_ttl);
-        if (!lease) return lease.error();
-        const AuditDraft draft{format_rfc3339(now), options.lease_owner, "lease_taken_over", "tenant",
-                               json_object({{"from", (*held)->owner}, {"to", owner_}})};
-        if (auto event = (*tx)->append_audit(tenant_, draft); !event) return event.error();
-      }
-    }
+    auto lease = take_lease(**tx, tenant_, owner_, now, options.lease_ttl, options.lease_holder_gone);
     if (!lease) return lease.error();
     if (auto s = (*tx)->commit(); !s) return s;
     held_ = true;
+    ttl_ = options.lease_ttl;
+    renewed_at_ = now;
+    return core::Ok{};
+  }
+
+  // Extends the held lease to now + ttl once a third of the ttl has passed since it was taken or
+  // last extended, so that a long pull or drain never runs on an expired lease (which another
+  // process could take over). Between steps only: one short transaction, none when not due.
+  // kConflict when the lease was lost (it expired and someone else took it): the job must stop.
+  core::Status renew(std::chrono::sys_seconds now) {
+    if (!held_ || now - renewed_at_ < ttl_ / 3) return core::Ok{};
+    auto tx = store_.begin();
+    if (!tx) return tx.error();
+    auto lease = (*tx)->acquire_lease(tenant_, owner_, now, ttl_);
+    if (!lease) {
+      if (lease.error().kind == core::ErrorKind::kConflict) held_ = false;  // not ours to release
+      return lease.error().within("renewing the lease of tenant " + quoted(tenant_));
+    }
+    if (auto s = (*tx)->commit(); !s) return s;
+    renewed_at_ = now;
     return core::Ok{};
   }
 
@@ -69,6 +98,8 @@ class LeaseGuard {
   std::string tenant_;
   std::string owner_;
   bool held_ = false;
+  std::chrono::seconds ttl_{0};
+  std::chrono::sys_seconds renewed_at_{};
 };
 
 // Why the freshness gate holds notices back, or nullopt when the data is fresh enough.
@@ -197,7 +228,7 @@ class Job {
       if (auto s = (*tx)->record_run(s_.tenant, {now_, "stale", *why}); !s) return s;
       return end_step();
     }
-    auto proposal = core::propose(state, s_.policy, report_.as_of, *s_.basiszins, s_.calendar);
+    auto proposal = propose_all(**tx, state);
     if (!proposal) return proposal.error().within("tenant " + quoted(s_.tenant));
     report_.plan = build_commit_plan(s_.tenant, state, s_.policy, *proposal, s_.accounts);
     keep_pushable_kinds(report_.plan, adapter_.capabilities().push_kinds);
@@ -255,10 +286,27 @@ class Job {
       if (auto s = tx.put_creditor(s_.tenant, *delta.creditor); !s) return s.error();
     }
     report_.pulled = static_cast<int>(delta.debtors.size() + delta.items.size() + delta.payments.size());
+    auto stored_settings = tx.load_debtor_settings(s_.tenant);
+    if (!stored_settings) return stored_settings.error();
+    std::unordered_map<std::string_view, std::string_view> stored, pulled;
+    for (const auto& d : *stored_settings) stored.emplace(d.debtor, d.settings);
+    for (const auto& d : delta.debtor_settings) pulled.emplace(d.debtor, d.settings);
     for (const auto& d : delta.debtors) {
       auto w = tx.upsert_debtor(s_.tenant, d);
       if (!w) return w.error();
-      if (*w == Upsert::kWritten) ++report_.upserted;
+      // The debtor's own dunning settings follow its record; written only where they changed,
+      // so a source without such settings costs no statement per debtor.
+      const auto was = stored.find(d.id);
+      const auto now = pulled.find(d.id);
+      const std::string_view old_settings = was == stored.end() ? std::string_view() : was->second;
+      const std::string_view new_settings = now == pulled.end() ? std::string_view() : now->second;
+      bool changed = *w == Upsert::kWritten;
+      if (old_settings != new_settings) {
+        auto ws = tx.put_debtor_settings(s_.tenant, d.id, new_settings);
+        if (!ws) return ws.error();
+        changed = changed || *ws == Upsert::kWritten;
+      }
+      if (changed) ++report_.upserted;
     }
     for (const auto& item : delta.items) {
       auto w = tx.upsert_item(s_.tenant, item);
@@ -312,6 +360,80 @@ class Job {
     return before->payments.size();
   }
 
+  // The Mahnvorschlag with every debtor under its own policy: the tenant's, or the tenant's with
+  // the debtor's own dunning settings applied (Adapter::debtor_policy). The core proposes under
+  // one policy, so each distinct text of settings costs one more run over the state, of which
+  // the notices, skips and final actions of its debtors are kept. A debtor whose settings give
+  // no valid policy (a Mahngebühr above the material cost of a letter, ...) gets no notice and
+  // a warning. The commit plan explains charges with the tenant's policy: the settings change
+  // amounts, limits and days, never level names, channels or the material cost.
+  core::Result<core::Proposal> propose_all(Transaction& tx, const core::State& state) {
+    auto settings = tx.load_debtor_settings(s_.tenant);
+    if (!settings) return settings.error();
+    if (settings->empty()) return core::propose(state, s_.policy, report_.as_of, *s_.basiszins, s_.calendar);
+
+    constexpr int kTenantPolicy = -1;
+    constexpr int kNoNotice = -2;
+    std::unordered_map<std::string_view, std::size_t> index_of;
+    for (std::size_t i = 0; i < state.debtors.size(); ++i) index_of.emplace(state.debtors[i].id, i);
+    std::vector<int> group(state.debtors.size(), kTenantPolicy);
+    std::vector<core::Policy> policies;
+    std::map<std::string_view, std::pair<int, std::string>> group_of_text;  // settings -> group, why not
+    for (const DebtorSettings& d : *settings) {
+      const auto debtor = index_of.find(d.debtor);
+      if (debtor == index_of.end()) continue;  // no record of that debtor: nothing to dun
+      auto [entry, is_new] = group_of_text.try_emplace(d.settings, kNoNotice, std::string());
+      if (is_new) {
+        auto policy = adapter_.debtor_policy(s_.policy, d.settings);
+        std::string& why = entry->second.second;
+        if (!policy) {
+          why = policy.error().message;
+        } else {
+          for (const auto& e : core::validate(*policy)) why += (why.empty() ? "" : "; ") + e.message;
+        }
+        if (why.empty()) {
+          entry->second.first = static_cast<int>(policies.size());
+          policies.push_back(std::move(policy).value());
+        }
+      }
+      group[debtor->second] = entry->second.first;
+      if (entry->second.first == kNoNotice) {
+        report_.warnings.push_back(
+            "debtor " + d.debtor +
+            ": its own dunning settings give no lawful policy, so no notice: " + entry->second.second);
+      }
+    }
+    std::vector<int> item_group(state.items.size(), kTenantPolicy);
+    for (std::size_t i = 0; i < state.items.size(); ++i) {
+      const auto debtor = index_of.find(state.items[i].debtor);
+      if (debtor != index_of.end()) item_group[i] = group[debtor->second];
+    }
+
+    core::Proposal out;
+    out.as_of = report_.as_of;
+    for (int g = kTenantPolicy; g < static_cast<int>(policies.size()); ++g) {
+      const core::Policy& policy = g == kTenantPolicy ? s_.policy : policies[static_cast<std::size_t>(g)];
+      auto p = core::propose(state, policy, report_.as_of, *s_.basiszins, s_.calendar);
+      if (!p) return p.error();
+      for (auto& n : p->notices) {
+        if (group[n.debtor_index] == g) out.notices.push_back(std::move(n));
+      }
+      for (auto& k : p->skipped) {
+        if (item_group[k.item_index] == g) out.skipped.push_back(std::move(k));
+      }
+      for (auto& f : p->final_actions) {
+        if (group[f.debtor_index] == g) out.final_actions.push_back(std::move(f));
+      }
+    }
+    const auto by_debtor = [](const auto& a, const auto& b) { return a.debtor_index < b.debtor_index; };
+    std::stable_sort(out.notices.begin(), out.notices.end(), by_debtor);
+    std::stable_sort(out.final_actions.begin(), out.final_actions.end(), by_debtor);
+    std::stable_sort(
+        out.skipped.begin(), out.skipped.end(),
+        [](const core::Skipped& a, const core::Skipped& b) { return a.item_index < b.item_index; });
+    return out;
+  }
+
   // A full delta is the source's whole state: a stored open item it no longer lists was paid or
   // cancelled there, and is closed here.
   core::Status close_missing(Transaction& tx, const core::State& before, const Delta& delta) {
@@ -349,7 +471,9 @@ class Job {
       return core::Ok{};
     }
     const std::string body = to_json(plan);
-    const std::string digest = state_digest(state, report_.as_of);
+    auto input = input_digest(tx, s_.tenant, state, report_.as_of);
+    if (!input) return input.error();
+    const std::string digest = std::move(input).value();
     auto pending = tx.list_proposals(s_.tenant, ProposalStatus::kPending);
     if (!pending) return pending.error();
     report_.outcome = JobOutcome::kAwaitingApproval;
@@ -414,11 +538,15 @@ core::Result<JobReport> run_job(Store& store, Adapter& adapter, const TenantSett
     if (options.dry_run) return std::move(job.report());
     return drain_into(store, adapter, settings, clock, options, std::move(job.report()));
   }
-  if (!options.dry_run) failpoint("after_pull");
+  if (!options.dry_run) {
+    failpoint("after_pull");
+    if (auto s = lease.renew(clock.now()); !s) return s.error();
+  }
   auto processed = job.process(*delta);
   job.finish();
   if (!processed) return processed.error();
   if (options.dry_run) return std::move(job.report());
+  if (auto s = lease.renew(clock.now()); !s) return s.error();
   return drain_into(store, adapter, settings, clock, options, std::move(job.report()));
 }
 
@@ -456,7 +584,9 @@ core::Result<JobReport> approve_proposal(Store& store, Adapter& adapter, const T
     }
     auto state = tx.load_state(settings.tenant);
     if (!state) return state.error();
-    if (state_digest(*state, p->as_of) != p->input_digest) {
+    auto input = input_digest(tx, settings.tenant, *state, p->as_of);
+    if (!input) return input.error();
+    if (*input != p->input_digest) {
       return core::Error{core::ErrorKind::kConflict,
                          what + " is stale, run sync again: the tenant's state changed since it was computed",
                          store.location()};

@@ -22,6 +22,7 @@
 #include "connector/sync/clock.h"
 #include "connector/sync/commit_plan.h"
 #include "connector/sync/drain.h"
+#include "connector/sync/lease.h"
 #include "connector/sync/store.h"
 
 namespace mahnwerk::sync {
@@ -52,7 +53,7 @@ struct JobOptions {
   // Whether the holder of a lease that blocks this job is known to be gone (a process of this
   // host that no longer exists, e.g. killed by SIGKILL). True: its lease is taken over, with an
   // audit event "lease_taken_over", instead of waiting for it to expire. Empty: never.
-  std::function<bool(std::string_view holder)> lease_holder_gone;
+  LeaseHolderGone lease_holder_gone;
   DrainOptions drain;
   Sleeper* sleeper = nullptr;  // for the drain's backoff; nullptr: ThreadSleeper
 };
@@ -96,7 +97,10 @@ struct JobReport {
 
 // Runs one tenant's job at clock.now():
 //  1. takes the tenant's lease (kConflict naming the holder when another owner has it; a caller
-//     that holds it already under options.lease_owner, like the scheduler, has it extended);
+//     that holds it already under options.lease_owner, like the scheduler, has it extended; a
+//     holder options.lease_holder_gone declares gone has it taken over, audited: lease.h); the
+//     lease is extended after the pull and before the drain once a third of lease_ttl has passed,
+//     and a lease lost meanwhile (expired and taken) stops the job with kConflict;
 //  2. pulls (from the stored cursor unless `full` or the adapter is not incremental); a failed
 //     pull is recorded (pull record, audit "pull_failed", run record) and ends the job with
 //     kPullFailed after draining what earlier runs committed;

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <exception>
 
+#include "connector/sync/lease.h"
+
 namespace mahnwerk::sync {
 namespace {
 
@@ -107,7 +109,8 @@ sys_seconds Scheduler::next_wakeup() const {
 core::Result<bool> Scheduler::run_leased(const ScheduledTenant& tenant, TickReport& report) {
   const sys_seconds started = clock_.now();
   auto acquired = in_transaction(store_, [&](Transaction& tx) -> core::Status {
-    auto lease = tx.acquire_lease(tenant.id, options_.owner, started, options_.lease_ttl);
+    auto lease =
+        take_lease(tx, tenant.id, options_.owner, started, options_.lease_ttl, options_.lease_holder_gone);
     if (!lease) return lease.error();
     return core::Status{core::Ok{}};
   });

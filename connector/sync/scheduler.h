@@ -16,6 +16,7 @@
 
 #include "connector/core/result.h"
 #include "connector/sync/clock.h"
+#include "connector/sync/lease.h"
 #include "connector/sync/store.h"
 
 namespace mahnwerk::sync {
@@ -92,6 +93,9 @@ struct SchedulerOptions {
   std::chrono::seconds lease_ttl{std::chrono::minutes(30)};
   std::chrono::seconds busy_retry{std::chrono::minutes(1)};  // after a lease held by another
   std::chrono::seconds max_wait{std::chrono::minutes(10)};   // re-check at least this often
+  // A lease whose holder this says is gone (a killed process of this host) is taken over, audited,
+  // instead of counting the tenant as busy until the lease expires (lease.h). Empty: never.
+  LeaseHolderGone lease_holder_gone = {};
 };
 
 // What one pass over the due tenants did.

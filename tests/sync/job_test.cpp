@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <stdexcept>
 
@@ -64,6 +65,7 @@ class FakeAdapter final : public Adapter {
   core::Result<Delta> pull(const std::optional<std::string>& cursor) override {
     ++pulls;
     cursors.push_back(cursor);
+    if (on_pull) on_pull();
     if (fail) return *fail;
     const int since = cursor ? std::stoi(*cursor) : -1;
     Delta d;
@@ -83,6 +85,7 @@ class FakeAdapter final : public Adapter {
   }
 
   PushResult push(const OutboxEntry& entry) override {
+    if (on_push) on_push();
     ++landed[entry.idempotency_key];
     kinds.push_back(entry.kind);
     return {PushOutcome::kLanded, "R-" + std::to_string(landed.size()), "", std::nullopt};
@@ -116,6 +119,8 @@ class FakeAdapter final : public Adapter {
   std::vector<std::optional<std::string>> cursors;
   std::map<std::string, int> landed;  // idempotency key -> pushes
   std::vector<std::string> kinds;
+  std::function<void()> on_pull;  // runs inside pull(), e.g. to let time pass
+  std::function<void()> on_push;  // runs inside push(), before the entry lands
 };
 
 core::OpenItem invoice(std::string id, std::int64_t cents, core::Date due, std::string debtor = "D-1") {
@@ -504,6 +509,39 @@ TEST_F(JobTest, LeaseHeldByAnotherOwnerRefusesTheJob) {
   EXPECT_EQ((*read()->get_lease("berger"))->owner, "scheduler:7");
   clock_.advance(std::chrono::minutes(10));
   EXPECT_EQ(run().outcome, JobOutcome::kCommitted);
+}
+
+TEST_F(JobTest, ALongPullExtendsTheLeaseBeforeTheDrain) {
+  adapter_.set_debtor(business("D-1"));
+  adapter_.set_item(invoice("RE-1", 100'000, core::make_date(2025, 3, 1)));
+  // The pull takes 20 of the lease's 30 minutes; without renewal the lease would expire 10
+  // minutes into the drain, and another process could take the tenant over.
+  adapter_.on_pull = [this] { clock_.advance(std::chrono::minutes(20)); };
+  std::optional<std::chrono::sys_seconds> expiry_during_push;
+  adapter_.on_push = [&] {
+    if (!expiry_during_push) expiry_during_push = (*read()->get_lease("berger"))->expires_at;
+  };
+  EXPECT_EQ(run().outcome, JobOutcome::kCommitted);
+  ASSERT_TRUE(expiry_during_push.has_value());
+  EXPECT_EQ(*expiry_during_push, clock_.now() + options_.lease_ttl);
+}
+
+TEST_F(JobTest, AJobWhoseLeaseWasTakenDuringThePullStopsWithoutWriting) {
+  adapter_.set_debtor(business("D-1"));
+  adapter_.set_item(invoice("RE-1", 100'000, core::make_date(2025, 3, 1)));
+  // The pull outlives the lease, and another process takes the expired lease meanwhile.
+  adapter_.on_pull = [this] {
+    clock_.advance(options_.lease_ttl + std::chrono::minutes(1));
+    auto tx = store_->begin();
+    ASSERT_TRUE((*tx)->acquire_lease("berger", "host:other", clock_.now(), std::chrono::minutes(30)).ok());
+    ASSERT_TRUE((*tx)->commit().ok());
+  };
+  auto stopped = run_job(*store_, adapter_, settings_, clock_, options_);
+  ASSERT_FALSE(stopped.ok());
+  EXPECT_EQ(stopped.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(adapter_.pushes(), 0);
+  EXPECT_TRUE(state().items.empty());                              // nothing of the pull was written
+  EXPECT_EQ((*read()->get_lease("berger"))->owner, "host:other");  // and its lease left alone
 }
 
 TEST_F(JobTest, LeaseOfAHolderKnownToBeGoneIsTakenOverAndAudited) {

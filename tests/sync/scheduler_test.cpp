@@ -147,7 +147,8 @@ class SchedulerLoop : public ::testing::Test {
     ASSERT_TRUE((*tx)->commit().ok());
   }
 
-  Scheduler make(std::vector<ScheduledTenant> tenants, std::map<std::string, sys_seconds> last_runs = {}) {
+  Scheduler make(std::vector<ScheduledTenant> tenants, std::map<std::string, sys_seconds> last_runs = {},
+                 SchedulerOptions options = SchedulerOptions{"host:1"}) {
     return Scheduler(
         *store_, clock_, std::move(tenants),
         [this](const std::string& tenant) {
@@ -159,7 +160,7 @@ class SchedulerLoop : public ::testing::Test {
               held_during_job_ && lease.ok() && lease->has_value() && (*lease)->owner == "host:1";
           return core::Status{core::Ok{}};
         },
-        std::move(last_runs), SchedulerOptions{"host:1"});
+        std::move(last_runs), std::move(options));
   }
 
   int runs_of(const std::string& tenant) const {
@@ -259,6 +260,34 @@ TEST_F(SchedulerLoop, ALeaseHeldByAManualSyncIsWaitedFor) {
   auto lease = (*tx)->get_lease("acme");
   ASSERT_TRUE(lease.ok());
   EXPECT_FALSE(lease->has_value());
+}
+
+TEST_F(SchedulerLoop, ALeaseOfAHolderKnownToBeGoneIsTakenOverAndAudited) {
+  {
+    auto tx = store_->begin();
+    ASSERT_TRUE((*tx)->acquire_lease("acme", "host:4242", clock_.now(), minutes(30)).ok());
+    ASSERT_TRUE((*tx)->acquire_lease("beta", "host:77", clock_.now(), minutes(30)).ok());
+    ASSERT_TRUE((*tx)->commit().ok());
+  }
+  SchedulerOptions options{"host:1"};
+  options.lease_holder_gone = [](std::string_view holder) { return holder == "host:4242"; };
+  auto scheduler =
+      make({{"acme", every(30), zone("Europe/Berlin")}, {"beta", every(30), zone("Europe/Berlin")}}, {},
+           std::move(options));
+  NoWaiter waiter;
+  auto report = scheduler.tick(waiter);
+  ASSERT_TRUE(report.ok());
+  // acme's holder was killed: taken over and run at once; beta's holder lives: busy.
+  EXPECT_EQ(report->ran, std::vector<std::string>{"acme"});
+  EXPECT_EQ(report->busy, std::vector<std::string>{"beta"});
+  EXPECT_TRUE(held_during_job_);
+  auto tx = store_->begin(Access::kReadOnly);
+  auto events = (*tx)->list_audit("acme");
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ(events->front().kind, "lease_taken_over");
+  EXPECT_EQ(events->front().actor, "host:1");
+  EXPECT_EQ(events->front().data, R"({"from":"host:4242","to":"host:1"})");
 }
 
 TEST_F(SchedulerLoop, AFailingJobIsReportedAndScheduledAsUsual) {
