@@ -409,7 +409,7 @@ class Reader {
   void paging(Paging& p, const Value& v, const std::string& where) {
     only(v, where,
          {"style", "page_param", "first_page", "size_param", "size", "offset_param", "cursor_param",
-          "cursor_pointer", "stop_pointer", "stop_value", "max_pages"});
+          "cursor_pointer", "stop_pointer", "stop_value", "max_pages", "total_pointer", "concurrency"});
     const std::string style = text(v, "style", where, true).value_or("none");
     if (style == "page") {
       p.style = Paging::Style::kPage;
@@ -434,6 +434,8 @@ class Reader {
     p.stop_pointer = pointer(v, "stop_pointer", where, false).value_or("");
     p.stop_value = text(v, "stop_value", where, false).value_or("true");
     p.max_pages = integer(v, "max_pages", where, 100000, 1, 10000000);
+    p.total_pointer = pointer(v, "total_pointer", where, false).value_or("");
+    p.concurrency = integer(v, "concurrency", where, 4, 1, 16);
   }
 
   WebhookSpec webhooks(const Value& v, const std::string& source) {

@@ -59,6 +59,11 @@ struct Paging {
   std::string stop_pointer;
   std::string stop_value = "true";
   int max_pages = 100000;  // safety net against a remote that never stops
+  // kPage/kOffset: where the first page tells how many records there are in all ("/totalElements");
+  // with it (or a result window's total) the remaining pages are known ahead and up to
+  // `concurrency` of them are requested at once, their records still taken in page order.
+  std::string total_pointer;
+  int concurrency = 4;  // 1: one page at a time
 };
 
 // Result-window slicing: a system that serves at most `max_results` rows per query (lexoffice:

@@ -474,8 +474,9 @@ struct RestAdapter::Impl {
 
   // A GET whose answer must be JSON. A 2xx body that does not parse (cut short by a proxy or a
   // dropped connection the length did not reveal) is asked for again, up to three times.
-  core::Result<Document> get_json(const std::string& target) {
-    for (int attempt = 1;; ++attempt) {
+  // `first_attempt` > 1: earlier attempts were made elsewhere (a page fetched ahead).
+  core::Result<Document> get_json(const std::string& target, int first_attempt = 1) {
+    for (int attempt = first_attempt;; ++attempt) {
       auto o = send(request(http::Method::kGet, target));
       if (!o) return o.error();
       if (!o->ok()) return o->error->to_error();
@@ -484,7 +485,7 @@ struct RestAdapter::Impl {
       if (!doc.HasParseError()) return doc;
       note(http::LogLevel::kDebug, "GET " + http::Redactor().url(target) +
                                        ": the answer is not JSON (attempt " + std::to_string(attempt) + ")");
-      if (attempt == 3) {
+      if (attempt >= 3) {
         return core::Error{core::ErrorKind::kUnavailable, "the answer is not JSON (truncated?)",
                            "GET " + http::Redactor().url(target)};
       }
@@ -504,11 +505,165 @@ struct RestAdapter::Impl {
     bool item_rejected = false;
   };
 
-  // Pages through one query; `on_records` gets each page's records array.
-  core::Status page_through(
-      const Stream& s, const RequestSpec& r, const Query& query, const Vars& vars,
-      std::optional<Document> first,
-      const std::function<void(const Value& records, const std::string& source)>& on_records) {
+  using OnRecords = std::function<void(const Value& records, const std::string& source)>;
+  enum class Next { kMore, kStop };
+
+  // The query of page `page` (0 = the first) of a paging.
+  static Query page_query(const Paging& p, const Query& query, int page, const std::string& cursor_token) {
+    Query q = query;
+    switch (p.style) {
+      case Paging::Style::kPage:
+        q.emplace_back(p.page_param, std::to_string(p.first_page + page));
+        q.emplace_back(p.size_param, std::to_string(p.size));
+        break;
+      case Paging::Style::kOffset:
+        q.emplace_back(p.offset_param, std::to_string(static_cast<long long>(page) * p.size));
+        q.emplace_back(p.size_param, std::to_string(p.size));
+        break;
+      case Paging::Style::kCursor:
+        if (!cursor_token.empty()) q.emplace_back(p.cursor_param, cursor_token);
+        if (!p.size_param.empty()) q.emplace_back(p.size_param, std::to_string(p.size));
+        break;
+      case Paging::Style::kNone:
+        break;
+    }
+    return q;
+  }
+
+  // Hands one page's records to `on_records` and tells whether the paging goes on.
+  core::Result<Next> take_page(const Stream& s, const Document& doc, const std::string& source,
+                               std::string& cursor_token, const OnRecords& on_records) {
+    const Paging& p = s.paging;
+    const Value* records = resolve(doc, s.records);
+    if (records == nullptr || !records->IsArray()) {
+      return core::Error{core::ErrorKind::kInvalidInput,
+                         "no array of records at \"" + s.records + "\" (mapping " + mapping.name + ")",
+                         source};
+    }
+    const rapidjson::SizeType n = records->Size();
+    stats.records += n;
+    on_records(*records, source);
+    if (log != nullptr) note(http::LogLevel::kDebug, source + ": " + std::to_string(n) + " records");
+    if (p.style == Paging::Style::kNone || n == 0) return Next::kStop;
+    if (!p.stop_pointer.empty() && scalar_text(resolve(doc, p.stop_pointer)).value_or("") == p.stop_value)
+      return Next::kStop;
+    if (p.style == Paging::Style::kCursor) {
+      cursor_token = scalar_text(resolve(doc, p.cursor_pointer)).value_or("");
+      if (cursor_token.empty()) return Next::kStop;
+    } else if (p.stop_pointer.empty() && static_cast<int>(n) < p.size) {
+      return Next::kStop;  // with a stop flag, only the flag ends the paging (a server may clamp the size)
+    }
+    return Next::kMore;
+  }
+
+  int concurrency(const Paging& p) const { return std::max(1, settings.concurrency.value_or(p.concurrency)); }
+
+  // Whether a request can be authorised without a token refresh (which needs the loop to itself).
+  bool authorizes_at_once() const {
+    return mapping.auth.kind != Auth::Kind::kOAuth2 ||
+           (!access_token.empty() && clock.now() < access_expires);
+  }
+
+  // Pages `from`..`to` of a page/offset paging whose page count is known, up to `concurrency`
+  // requests at once on the transport's loop; the records are taken strictly in page order, so
+  // the result is the same as one page at a time. A page that failed or came back cut short is
+  // decided outside the loop by the one-at-a-time path (its retries, an oauth2 refresh); pages
+  // after a stop are dropped unread.
+  core::Result<Next> fetch_ahead(const Stream& s, const RequestSpec& r, const Query& query, const Vars& vars,
+                                 int from, int to, std::string& cursor_token, const OnRecords& on_records) {
+    struct Slot {
+      std::string target;
+      std::optional<http::Outcome> outcome;
+    };
+    const int width = concurrency(s.paging);
+    std::map<int, Slot> slots;
+    int next_send = from;
+    int next_take = from;
+    std::optional<core::Error> error;
+    bool stop = false;
+    bool hold = false;  // the next page in order needs the one-at-a-time path
+    bool in_loop = false;
+    const auto drain = [&] {
+      while (!error && !stop && !hold) {
+        auto it = slots.find(next_take);
+        if (it == slots.end() || !it->second.outcome) return;
+        Document doc;
+        const http::Outcome& o = *it->second.outcome;
+        if (o.ok()) doc.Parse<kDataFlags>(o.response.body.c_str(), o.response.body.size());
+        if (!o.ok() || doc.HasParseError()) {
+          hold = true;
+          return;
+        }
+        const std::string source = "GET " + http::Redactor().url(it->second.target);
+        slots.erase(it);
+        ++next_take;
+        auto next = take_page(s, doc, source, cursor_token, on_records);
+        if (!next) {
+          error = next.error();
+        } else if (*next == Next::kStop) {
+          stop = true;
+        }
+      }
+    };
+    std::function<void()> fill = [&] {
+      while (!error && !stop && !hold && next_send <= to && next_send - next_take < width) {
+        if (in_loop && !authorizes_at_once()) return;
+        const int page = next_send;
+        auto target = url(r, page_query(s.paging, query, page, cursor_token), vars);
+        if (!target) {
+          error = target.error();
+          return;
+        }
+        http::Request req = request(http::Method::kGet, *target);
+        auto auth = authorize(req, false);
+        if (!auth.ok()) {
+          error = auth.error();
+          return;
+        }
+        ++next_send;
+        ++stats.requests;
+        if (log != nullptr) note(http::LogLevel::kDebug, "GET " + http::Redactor().url(req.url));
+        slots[page].target = std::move(target).value();
+        client.send(std::move(req), [&, page](http::Outcome o) {
+          slots[page].outcome = std::move(o);
+          drain();
+          fill();
+        });
+      }
+    };
+    for (;;) {
+      drain();
+      fill();
+      in_loop = true;
+      transport.run();  // returns when every exchange sent has ended
+      in_loop = false;
+      if (error) return *error;
+      if (stop) return Next::kStop;
+      if (hold) {
+        Slot& slot = slots.at(next_take);
+        const http::Outcome& o = *slot.outcome;
+        const bool refresh = !o.ok() && o.error->status == 401 && mapping.auth.kind == Auth::Kind::kOAuth2;
+        if (!o.ok() && !refresh) return o.error->to_error();
+        // Asked again as one request at a time would have: a cut body counts as the first attempt.
+        auto doc = get_json(slot.target, o.ok() ? 2 : 1);
+        if (!doc) return doc.error();
+        const std::string source = "GET " + http::Redactor().url(slot.target);
+        slots.erase(next_take);
+        ++next_take;
+        hold = false;
+        auto next = take_page(s, *doc, source, cursor_token, on_records);
+        if (!next) return next.error();
+        if (*next == Next::kStop) return Next::kStop;
+      }
+      if (next_take > to) return Next::kMore;
+    }
+  }
+
+  // Pages through one query; `on_records` gets each page's records array. `known_total`: the
+  // records in all as a result window's first page told (page/offset paging fetches ahead).
+  core::Status page_through(const Stream& s, const RequestSpec& r, const Query& query, const Vars& vars,
+                            std::optional<Document> first, const OnRecords& on_records,
+                            std::optional<long long> known_total = std::nullopt) {
     const Paging& p = s.paging;
     std::string cursor_token;
     for (int page = 0;; ++page) {
@@ -518,24 +673,7 @@ struct RestAdapter::Impl {
             "more than " + std::to_string(p.max_pages) + " pages: stopped (paging does not end)",
             mapping.source};
       }
-      Query q = query;
-      switch (p.style) {
-        case Paging::Style::kPage:
-          q.emplace_back(p.page_param, std::to_string(p.first_page + page));
-          q.emplace_back(p.size_param, std::to_string(p.size));
-          break;
-        case Paging::Style::kOffset:
-          q.emplace_back(p.offset_param, std::to_string(static_cast<long long>(page) * p.size));
-          q.emplace_back(p.size_param, std::to_string(p.size));
-          break;
-        case Paging::Style::kCursor:
-          if (!cursor_token.empty()) q.emplace_back(p.cursor_param, cursor_token);
-          if (!p.size_param.empty()) q.emplace_back(p.size_param, std::to_string(p.size));
-          break;
-        case Paging::Style::kNone:
-          break;
-      }
-      auto target = url(r, q, vars);
+      auto target = url(r, page_query(p, query, page, cursor_token), vars);
       if (!target) return target.error();
       const std::string source = "GET " + http::Redactor().url(*target);
       Document doc;
@@ -547,32 +685,35 @@ struct RestAdapter::Impl {
         if (!got) return got.error();
         doc = std::move(got).value();
       }
-      const Value* records = resolve(doc, s.records);
-      if (records == nullptr || !records->IsArray()) {
-        return core::Error{core::ErrorKind::kInvalidInput,
-                           "no array of records at \"" + s.records + "\" (mapping " + mapping.name + ")",
-                           source};
+      auto next = take_page(s, doc, source, cursor_token, on_records);
+      if (!next) return next.error();
+      if (*next == Next::kStop) break;
+      const bool ahead = page == 0 && concurrency(p) > 1 &&
+                         (p.style == Paging::Style::kPage || p.style == Paging::Style::kOffset);
+      if (!ahead) continue;
+      std::optional<long long> total = known_total;
+      if (!p.total_pointer.empty()) {
+        if (auto t = scalar_text(resolve(doc, p.total_pointer))) {
+          long long v = 0;
+          auto [end, ec] = std::from_chars(t->data(), t->data() + t->size(), v);
+          if (ec == std::errc{} && end == t->data() + t->size() && v >= 0) total = v;
+        }
       }
-      const rapidjson::SizeType n = records->Size();
-      stats.records += n;
-      on_records(*records, source);
-      note(http::LogLevel::kDebug, source + ": " + std::to_string(n) + " records");
-      if (p.style == Paging::Style::kNone || n == 0) break;
-      if (!p.stop_pointer.empty() && scalar_text(resolve(doc, p.stop_pointer)).value_or("") == p.stop_value)
-        break;
-      if (p.style == Paging::Style::kCursor) {
-        cursor_token = scalar_text(resolve(doc, p.cursor_pointer)).value_or("");
-        if (cursor_token.empty()) break;
-      } else if (p.stop_pointer.empty() && static_cast<int>(n) < p.size) {
-        break;  // with a stop flag, only the flag ends the paging (a server may clamp the size)
-      }
+      if (!total) continue;
+      const long long pages = std::min<long long>((*total + p.size - 1) / p.size, p.max_pages);
+      if (pages < 2) continue;
+      const int last = static_cast<int>(pages - 1);
+      auto ahead_next = fetch_ahead(s, r, query, vars, 1, last, cursor_token, on_records);
+      if (!ahead_next) return ahead_next.error();
+      if (*ahead_next == Next::kStop) break;
+      page = last;  // the count was low (records were added meanwhile): go on one at a time
     }
     return core::Ok{};
   }
 
   // One request of a stream, sliced into date ranges when the result window demands.
   core::Status run_request(const Stream& s, const RequestSpec& r, const Query& query,
-                           const std::function<void(const Value&, const std::string&)>& on_records) {
+                           const OnRecords& on_records) {
     const Vars none;
     if (!s.window) return page_through(s, r, query, none, std::nullopt, on_records);
     const Window& w = *s.window;
@@ -582,7 +723,7 @@ struct RestAdapter::Impl {
   }
 
   core::Status slice(const Stream& s, const RequestSpec& r, const Query& query, core::Date from,
-                     core::Date to, const std::function<void(const Value&, const std::string&)>& on_records) {
+                     core::Date to, const OnRecords& on_records) {
     const Window& w = *s.window;
     Query q = query;
     q.emplace_back(w.from_param, core::format_date(from));
@@ -620,7 +761,7 @@ struct RestAdapter::Impl {
       if (!a.ok()) return a;
       return slice(s, r, query, core::add_days(mid, 1), to, on_records);
     }
-    return page_through(s, r, q, {}, std::move(doc).value(), on_records);
+    return page_through(s, r, q, {}, std::move(doc).value(), on_records, total);
   }
 
   // The stream's requests, with the incremental parameters merged in; identical ones once.
@@ -1200,10 +1341,16 @@ core::Result<RestSettings> rest_settings(const std::map<std::string, std::string
       if (end == value.c_str() || *end != '\0' || v < 0)
         return bad("not a rate (requests per second, 0 = no limit)");
       s.rate_per_second = v;
+    } else if (key == "concurrency") {
+      int v = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+      if (ec != std::errc{} || end != value.data() + value.size() || v < 1 || v > 16)
+        return bad("not a number of list pages in flight (1 to 16)");
+      s.concurrency = v;
     } else {
       return bad(
-          "unknown setting of the rest adapter (mapping, base_url, ca_file, rate_per_second, token_file, "
-          "cache_file)");
+          "unknown setting of the rest adapter (mapping, base_url, ca_file, rate_per_second, concurrency, "
+          "token_file, cache_file)");
     }
   }
   if (s.mapping.empty()) {

@@ -32,11 +32,15 @@ struct RestSettings {
   std::string token_file;  // oauth2: where the rotated refresh token lives (0600, atomic replace)
   std::string cache_file;  // optional: per-record detail answers kept across runs
   std::string credential;  // the budget's name: "<tenant>/<mapping>" (never the secret)
+  // List pages of one query requested at once where the paging tells the page count ahead
+  // (page/size or offset/limit with a known total); results still arrive in page order.
+  // Unset: the mapping's paging "concurrency" (default 4); 1: one page at a time.
+  std::optional<int> concurrency;
 };
 
-// Reads "mapping" (required), "base_url", "ca_file", "rate_per_second", "token_file",
-// "cache_file"; relative paths are made absolute against `base_dir`. Unknown keys and bad values
-// are kBadConfig naming the setting, context `context`.
+// Reads "mapping" (required), "base_url", "ca_file", "rate_per_second", "concurrency",
+// "token_file", "cache_file"; relative paths are made absolute against `base_dir`. Unknown keys and bad
+// values are kBadConfig naming the setting, context `context`.
 core::Result<RestSettings> rest_settings(const std::map<std::string, std::string>& settings,
                                          const std::string& tenant, const std::string& context,
                                          const std::string& base_dir);

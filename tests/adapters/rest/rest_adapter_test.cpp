@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -621,6 +623,93 @@ TEST_F(RestAdapterTest, TruncatedAnswerIsAskedForAgainAndAClampedPageDoesNotStop
   EXPECT_EQ(failed.error().kind, core::ErrorKind::kUnavailable);
 }
 
+// Holds every exchange until the loop runs, then answers the newest first: pages fetched ahead
+// arrive out of order, as they may over several connections.
+class ReorderingTransport final : public http::Transport {
+ public:
+  using Handler = std::function<http::Exchange(const http::Request&)>;
+
+  void exchange(const http::Request& request, Done done) override {
+    requests.push_back(request);
+    held_.push_back({handler(request), std::move(done)});
+    most_in_flight = std::max(most_in_flight, held_.size());
+  }
+  void after(std::chrono::milliseconds, std::function<void()> fn) override {
+    timers_.push_back(std::move(fn));
+  }
+  void run() override {
+    while (!held_.empty() || !timers_.empty()) {
+      if (!timers_.empty()) {
+        auto fn = std::move(timers_.front());
+        timers_.pop_front();
+        fn();
+        continue;
+      }
+      auto [ex, done] = std::move(held_.back());
+      held_.pop_back();
+      done(std::move(ex));
+    }
+  }
+
+  Handler handler;
+  std::vector<http::Request> requests;
+  std::size_t most_in_flight = 0;
+
+ private:
+  std::vector<std::pair<http::Exchange, Done>> held_;
+  std::deque<std::function<void()>> timers_;
+};
+
+TEST(RestPagesAhead, KnownPagesAreFetchedAtOnceAndTakenInPageOrder) {
+  // 10 pages of 2 records; the first page tells the total, so pages 1..9 go out up to 4 at once.
+  struct Case {
+    const char* name;
+    std::optional<int> concurrency;  // tenant setting
+    int cut_page;                    // this page's first answer is cut short (-1: none)
+    int last_page;                   // the page that says "last" (9: the true end)
+    std::size_t expect_items;
+    std::size_t expect_most_in_flight;
+  };
+  const Case cases[] = {
+      {"four at once", std::nullopt, -1, 9, 20, 4},
+      {"one at a time", 1, -1, 9, 20, 1},
+      {"a cut page is asked for again, order kept", std::nullopt, 3, 9, 20, 4},
+      {"a stop flag before the count ends the paging", std::nullopt, -1, 4, 10, 4},
+  };
+  for (const Case& c : cases) {
+    ReorderingTransport transport;
+    std::map<std::string, int> asked;
+    transport.handler = [&](const http::Request& r) {
+      const std::string page = parse_url(r.url).get("page");
+      const int p = std::stoi(page);
+      if (p == c.cut_page && asked[page]++ == 0) return reply(200, R"({"content":[{"id":"x)");
+      const std::string a = std::to_string(2 * p + 1), b = std::to_string(2 * p + 2);
+      return reply(200, R"({"content":[{"id":")" + a + R"("},{"id":")" + b +
+                            R"("}],"totalElements":20,"last":)" + (p >= c.last_page ? "true" : "false") +
+                            "}");
+    };
+    auto m = parse_mapping(
+        R"({"name":"t","base_url":"https://a.test","auth":{"type":"bearer"},"streams":{"items":{"request":{"path":"/x"},"records":"/content",)"
+        R"("paging":{"style":"page","page_param":"page","size_param":"size","size":2,"stop_pointer":"/last","total_pointer":"/totalElements"},)"
+        R"("fields":{"id":"/id","debtor":{"value":"d"},"invoice_date":{"value":"2025-01-01","transform":"date"},"amount":{"value":"10","transform":"amount"},"open_amount":{"value":"10","transform":"amount"}}}}})",
+        "t.json");
+    ASSERT_TRUE(m.ok()) << m.error().to_string();
+    RestSettings settings;
+    settings.mapping = "t";
+    settings.concurrency = c.concurrency;
+    settings.credential = "tenant-1/t";
+    sync::ManualClock clock(std::chrono::sys_days{std::chrono::year{2025} / 6 / 30});
+    RestAdapter adapter(std::move(m).value(), settings, "key", transport, clock);
+    auto delta = adapter.pull(std::nullopt);
+    ASSERT_TRUE(delta.ok()) << c.name << ": " << delta.error().to_string();
+    ASSERT_EQ(delta->items.size(), c.expect_items) << c.name;
+    for (std::size_t i = 0; i < delta->items.size(); ++i)
+      EXPECT_EQ(delta->items[i].id, std::to_string(i + 1)) << c.name;
+    EXPECT_EQ(transport.most_in_flight, c.expect_most_in_flight) << c.name;
+    EXPECT_TRUE(delta->rejected.empty()) << c.name;
+  }
+}
+
 TEST_F(RestAdapterTest, SevdeskOffsetPagingComputedDueDateAndOpenAmount) {
   transport_.handler = [&](const http::Request& r) {
     const auto u = parse_url(r.url);
@@ -967,12 +1056,14 @@ TEST(RestSettings, ReadsAndChecksTheTenantSettings) {
   auto s = rest_settings({{"mapping", "lexoffice"},
                           {"base_url", "https://127.0.0.1:8443"},
                           {"ca_file", "certs/ca.pem"},
-                          {"rate_per_second", "0"}},
+                          {"rate_per_second", "0"},
+                          {"concurrency", "2"}},
                          "acme", "office.json, tenant \"acme\"", "/etc/mahnwerk");
   ASSERT_TRUE(s.ok()) << s.error().to_string();
   EXPECT_EQ(s->ca_file, "/etc/mahnwerk/certs/ca.pem");
   EXPECT_EQ(s->credential, "acme/lexoffice");
   EXPECT_EQ(*s->rate_per_second, 0.0);
+  EXPECT_EQ(s->concurrency, 2);
   struct Case {
     std::map<std::string, std::string> settings;
     const char* context;
@@ -982,6 +1073,8 @@ TEST(RestSettings, ReadsAndChecksTheTenantSettings) {
       {{{"mapping", "lexoffice"}, {"base_url", "not a url"}}, "settings.base_url"},
       {{{"mapping", "lexoffice"}, {"rate_per_second", "fast"}}, "settings.rate_per_second"},
       {{{"mapping", "lexoffice"}, {"api_key", "abc"}}, "settings.api_key"},
+      {{{"mapping", "lexoffice"}, {"concurrency", "0"}}, "settings.concurrency"},
+      {{{"mapping", "lexoffice"}, {"concurrency", "4x"}}, "settings.concurrency"},
   };
   for (const auto& c : bad) {
     auto r = rest_settings(c.settings, "acme", "office.json", "/");
