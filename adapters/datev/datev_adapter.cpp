@@ -344,6 +344,11 @@ core::Result<sync::Delta> DatevAdapter::pull(const std::optional<std::string>& c
     if (r.creditor) continue;
     debtors_[r.debtor.id] = debtor_of(r);
     delta.debtors.push_back(debtor_of(r));
+    // Mahnung, Mahnlimit, Mahngebühr, Verzugspauschale, Mahnfristen: kept by the store, applied
+    // by the job through debtor_policy().
+    if (std::string text = settings_text(r.dunning); !text.empty()) {
+      delta.debtor_settings.push_back({r.debtor.id, std::move(text)});
+    }
   }
   for (DerivedItem& d : read.items) delta.items.push_back(std::move(d.item));
   std::unordered_map<std::string, int> occurrences;
@@ -354,6 +359,13 @@ core::Result<sync::Delta> DatevAdapter::pull(const std::optional<std::string>& c
   }
   for (const RowError& e : read.rejected) delta.rejected.push_back({e.file, row_where(e), e.message});
   return delta;
+}
+
+core::Result<core::Policy> DatevAdapter::debtor_policy(const core::Policy& base,
+                                                       std::string_view settings) const {
+  auto parsed = parse_settings_text(settings);
+  if (!parsed) return parsed.error();
+  return apply_dunning_settings(base, *parsed);
 }
 
 void DatevAdapter::unlock() {

@@ -118,6 +118,11 @@ class DatevAdapter final : public sync::Adapter {
   // kUnknown when the manifest cannot be read.
   sync::LookupResult lookup(const sync::OutboxEntry& entry) override;
 
+  // `base` with a debtor's own DATEV dunning settings applied (apply_dunning_settings()); the
+  // settings are the text a pull delivered in Delta::debtor_settings (settings_text()).
+  core::Result<core::Policy> debtor_policy(const core::Policy& base,
+                                           std::string_view settings) const override;
+
   // Every text change (transliteration, cut) of the files written by this instance so far.
   const std::vector<TextChange>& changes() const { return changes_; }
   // The files written by this instance so far, in order.

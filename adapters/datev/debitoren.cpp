@@ -1,6 +1,7 @@
 // Debitoren/Kreditoren records -> DebtorRecord, and the debtor's dunning settings -> Policy.
 #include "adapters/datev/debitoren.h"
 
+#include <charconv>
 #include <utility>
 
 #include "adapters/datev/open_items.h"
@@ -288,6 +289,131 @@ core::Policy apply_dunning_settings(const core::Policy& base, const DunningSetti
     if (s.last_deadline_days) p.final_action_days = *s.last_deadline_days;
   }
   return p;
+}
+
+namespace {
+
+std::string_view calculation_text(Calculation c) { return c == Calculation::kOwn ? "own" : "none"; }
+
+std::string money_text(const core::Money& m) {
+  return m.to_string() + " " + std::string(m.currency().code());
+}
+
+core::Result<core::Money> money_of(std::string_view text) {
+  const std::size_t space = text.find(' ');
+  if (space == std::string_view::npos) return core::invalid_input("expected an amount and a currency");
+  auto currency = core::Currency::from_code(text.substr(space + 1));
+  if (!currency) return currency.error();
+  return core::Money::parse(text.substr(0, space), *currency);
+}
+
+core::Result<int> int_of(std::string_view text) {
+  int value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size())
+    return core::invalid_input("expected a whole number");
+  return value;
+}
+
+}  // namespace
+
+std::string settings_text(const DunningSettings& s) {
+  std::string out;
+  auto add = [&out](std::string_view key, std::string_view value) {
+    if (!out.empty()) out += ';';
+    out += key;
+    out += '=';
+    out += value;
+  };
+  auto add_each = [&add](std::string_view key, const auto& values, auto to_text) {
+    for (std::size_t k = 0; k < values.size(); ++k) {
+      if (values[k]) add(std::string(key) + std::to_string(k + 1), to_text(*values[k]));
+    }
+  };
+  const auto bp_text = [](int v) { return std::to_string(v); };
+  if (s.no_dunning) add("mahnung", "9");
+  if (s.level_mask != 0) add("mask", std::to_string(s.level_mask));
+  if (s.min_amount) add("limit", money_text(*s.min_amount));
+  if (s.min_percent_bp) add("limit_percent", std::to_string(*s.min_percent_bp));
+  if (s.interest != Calculation::kPolicy) add("interest", calculation_text(s.interest));
+  add_each("rate", s.interest_rate_bp, bp_text);
+  if (s.fee != Calculation::kPolicy) add("fee", calculation_text(s.fee));
+  add_each("fee", s.fee_amount, money_text);
+  if (s.flat_fee != Calculation::kPolicy) add("flat_fee", calculation_text(s.flat_fee));
+  add_each("flat_fee", s.flat_fee_amount, money_text);
+  if (s.own_deadlines) add("deadlines", "own");
+  add_each("days", s.deadline_days, bp_text);
+  if (s.last_deadline_days) add("last_days", std::to_string(*s.last_deadline_days));
+  return out;
+}
+
+core::Result<DunningSettings> parse_settings_text(std::string_view text) {
+  DunningSettings s;
+  while (!text.empty()) {
+    const std::size_t end = std::min(text.find(';'), text.size());
+    const std::string_view pair = text.substr(0, end);
+    text.remove_prefix(std::min(end + 1, text.size()));
+    const std::size_t eq = pair.find('=');
+    const std::string_view key = pair.substr(0, eq);
+    const std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    auto fail = [&pair](const std::string& why) {
+      return core::invalid_input(why, "DATEV dunning settings \"" + std::string(pair) + "\"");
+    };
+    // Keys with a level number 1..3 at the end: rate1, fee1, flat_fee1, days1.
+    const char last = key.empty() ? '\0' : key.back();
+    const std::size_t k = last >= '1' && last <= '3' ? static_cast<std::size_t>(last - '1') : 3;
+    const std::string_view stem = k < 3 ? key.substr(0, key.size() - 1) : key;
+    auto calculation = [&](Calculation& c) -> core::Status {
+      if (value == "own")
+        c = Calculation::kOwn;
+      else if (value == "none")
+        c = Calculation::kNone;
+      else
+        return fail("expected own or none");
+      return core::Ok{};
+    };
+    core::Status status = core::Ok{};
+    if (key == "mahnung" && value == "9") {
+      s.no_dunning = true;
+    } else if (key == "mask") {
+      auto v = int_of(value);
+      if (!v || *v < 1 || *v > 7) return fail("expected a level mask 1..7");
+      s.level_mask = static_cast<std::uint8_t>(*v);
+    } else if (key == "limit" || (k < 3 && (stem == "fee" || stem == "flat_fee"))) {
+      auto m = money_of(value);
+      if (!m) return fail(m.error().message);
+      if (key == "limit")
+        s.min_amount = *m;
+      else if (stem == "fee")
+        s.fee_amount[k] = *m;
+      else
+        s.flat_fee_amount[k] = *m;
+    } else if (key == "limit_percent" || key == "last_days" ||
+               (k < 3 && (stem == "rate" || stem == "days"))) {
+      auto v = int_of(value);
+      if (!v || *v < 0) return fail("expected a whole number of at least 0");
+      if (key == "limit_percent")
+        s.min_percent_bp = *v;
+      else if (key == "last_days")
+        s.last_deadline_days = *v;
+      else if (stem == "rate")
+        s.interest_rate_bp[k] = *v;
+      else
+        s.deadline_days[k] = *v;
+    } else if (key == "interest") {
+      status = calculation(s.interest);
+    } else if (key == "fee") {
+      status = calculation(s.fee);
+    } else if (key == "flat_fee") {
+      status = calculation(s.flat_fee);
+    } else if (key == "deadlines" && value == "own") {
+      s.own_deadlines = true;
+    } else {
+      return fail("unknown setting");
+    }
+    if (!status) return status.error();
+  }
+  return s;
 }
 
 }  // namespace mahnwerk::datev

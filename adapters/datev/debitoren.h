@@ -72,6 +72,16 @@ struct DunningSettings {
   std::optional<int> last_deadline_days;                      // Letzte Frist
 };
 
+// DunningSettings as one line of text and back, so the state store can keep them between runs
+// (sync::DebtorSettings; the DATEV adapter's debtor_policy() reads them back). Only set members
+// are written, as "key=value" pairs joined by ";" in a fixed order — "mahnung=9",
+// "mask=3", "limit=50.00 EUR", "limit_percent=150" (bp), "interest=own|none", "rate1=1050" (bp),
+// "fee=own|none", "fee1=5.00 EUR", "flat_fee=own|none", "flat_fee1=40.00 EUR",
+// "deadlines=own", "days1=14", "last_days=10"; "" when every member is unset (the policy applies).
+std::string settings_text(const DunningSettings& settings);
+// kInvalidInput naming the pair for text settings_text() does not write.
+core::Result<DunningSettings> parse_settings_text(std::string_view text);
+
 // One account of the master data file.
 struct DebtorRecord {
   core::Debtor debtor;                    // id = the account number

@@ -234,10 +234,23 @@ ALTER TABLE debtors ADD COLUMN agreed_interest_bp INTEGER
 ALTER TABLE items ADD COLUMN interest_blocked INTEGER NOT NULL DEFAULT 0 CHECK (interest_blocked IN (0, 1));
 )sql";
 
+// Version 4: a debtor's own dunning settings as the source keeps them (DATEV Debitoren: Mahnung,
+// Mahngebühr, Verzugspauschale, Mahnlimit, Mahnfristen), in the adapter's own text form; the job
+// turns them into the debtor's policy through the adapter. No row: the tenant's policy applies.
+constexpr const char* kSchemaV4 = R"sql(
+CREATE TABLE debtor_settings (
+  tenant   TEXT NOT NULL REFERENCES tenants(id),
+  debtor   TEXT NOT NULL CHECK (debtor <> ''),
+  settings TEXT NOT NULL CHECK (settings <> ''),
+  PRIMARY KEY (tenant, debtor)
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "tenants, records, history, plans, outbox, audit trail, cursors, leases", kSchemaV1},
     {2, "pending proposals and per-tenant run records", kSchemaV2},
     {3, "agreed default-interest rate of debtors, interest block (Zinssperre) of items", kSchemaV3},
+    {4, "debtors' own dunning settings from the source", kSchemaV4},
 };
 
 core::Result<std::int64_t> pragma_integer(Database& db, const char* sql) {

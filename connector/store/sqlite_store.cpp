@@ -295,6 +295,14 @@ constexpr const char* kSelectAuditBySubject = R"sql(
 SELECT tenant, sequence, time, actor, kind, subject, data, previous_hash, hash FROM audit_events
 WHERE tenant = ?1 AND subject = ?2 ORDER BY sequence)sql";
 
+constexpr const char* kUpsertDebtorSettings = R"sql(
+INSERT INTO debtor_settings (tenant, debtor, settings) VALUES (?1, ?2, ?3)
+ON CONFLICT (tenant, debtor) DO UPDATE SET settings = excluded.settings
+WHERE settings IS NOT excluded.settings)sql";
+constexpr const char* kDeleteDebtorSettings = "DELETE FROM debtor_settings WHERE tenant = ?1 AND debtor = ?2";
+constexpr const char* kSelectDebtorSettings =
+    "SELECT debtor, settings FROM debtor_settings WHERE tenant = ?1 ORDER BY debtor";
+
 constexpr const char* kSelectCursor = "SELECT value FROM sync_cursors WHERE tenant = ?1 AND stream = ?2";
 constexpr const char* kUpsertCursor = R"sql(
 INSERT INTO sync_cursors (tenant, stream, value) VALUES (?1, ?2, ?3)
@@ -790,6 +798,31 @@ class SqliteTransaction final : public sync::Transaction {
     StatementScope scope(**st);
     scope->bind(1, tenant).bind(2, subject);
     return read_audit_rows(*scope);
+  }
+
+  // --- debtors' own dunning settings
+
+  Result<sync::Upsert> put_debtor_settings(std::string_view tenant, std::string_view debtor,
+                                           std::string_view settings) override {
+    if (auto s = write_for(tenant); !s) return s.error();
+    const std::string where = "tenant " + quoted(tenant) + ", settings of debtor " + quoted(debtor);
+    if (debtor.empty()) return Error{ErrorKind::kInvalidInput, "debtor id is empty", db().path()};
+    auto st = prepare(settings.empty() ? kDeleteDebtorSettings : kUpsertDebtorSettings);
+    if (!st) return st.error();
+    StatementScope scope(**st);
+    scope->bind(1, tenant).bind(2, debtor);
+    if (!settings.empty()) scope->bind(3, settings);
+    return written(scope->run(), where);
+  }
+
+  Result<std::vector<sync::DebtorSettings>> load_debtor_settings(std::string_view tenant) override {
+    if (auto s = read_for(tenant); !s) return s.error();
+    std::vector<sync::DebtorSettings> out;
+    auto s = each_row(kSelectDebtorSettings, tenant, "debtor_settings", [&](RowReader& r, const Statement&) {
+      out.push_back({r.text(0), r.text(1)});
+    });
+    if (!s) return s.error();
+    return out;
   }
 
   // --- cursors
@@ -1379,6 +1412,7 @@ Status probe_tables(Database& db) {
       // "*", and their indexes each by name: no load reads their root pages.
       "SELECT * FROM proposals LIMIT 1",
       "SELECT * FROM tenant_runs LIMIT 1",
+      "SELECT * FROM debtor_settings LIMIT 1",
       "SELECT 1 FROM proposals INDEXED BY proposals_by_tenant WHERE tenant = '' LIMIT 1",
       "SELECT 1 FROM proposals INDEXED BY proposals_one_pending WHERE tenant = '' AND status = 'pending' "
       "LIMIT 1",

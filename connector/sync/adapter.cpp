@@ -28,4 +28,8 @@ std::vector<PushResult> Adapter::push_batch(std::span<const OutboxEntry> entries
   return results;
 }
 
+core::Result<core::Policy> Adapter::debtor_policy(const core::Policy& base, std::string_view) const {
+  return base;
+}
+
 }  // namespace mahnwerk::sync

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "connector/core/model.h"
+#include "connector/core/policy.h"
 #include "connector/core/result.h"
 #include "connector/sync/store.h"
 
@@ -51,6 +52,10 @@ struct Delta {
   std::vector<core::OpenItem> items;  // open_amount 0 closes an item
   std::vector<PulledPayment> payments;
   std::vector<Rejected> rejected;
+  // The debtors' own dunning settings (DATEV Debitoren: Mahnung, Mahngebühr, Verzugspauschale,
+  // ...) in the adapter's text form, for debtor_policy(). They follow the debtor records: a
+  // debtor of `debtors` without an entry here has none (stored ones are removed).
+  std::vector<DebtorSettings> debtor_settings;
   // Where the next incremental pull starts. Stored only after the delta is committed, so a
   // crash between pull and commit re-pulls the same delta (upserts make that harmless).
   std::string next_cursor;
@@ -112,6 +117,11 @@ class Adapter {
 
   // Whether `entry` landed earlier. Adapters without `lookup` return kUnknown.
   virtual LookupResult lookup(const OutboxEntry& entry) = 0;
+
+  // The policy for a debtor with its own dunning settings (Delta::debtor_settings, as stored):
+  // `base` with them applied; the caller validates the result like any policy. The default, for
+  // sources without such settings, returns `base`. kInvalidInput: settings it cannot read.
+  virtual core::Result<core::Policy> debtor_policy(const core::Policy& base, std::string_view settings) const;
 };
 
 }  // namespace mahnwerk::sync

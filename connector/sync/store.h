@@ -118,6 +118,12 @@ struct TenantRuns {
 // misuse (a call after commit, a write in a read-only transaction). A failed call leaves the
 // transaction usable, but the caller normally rolls back. All record operations are scoped to
 // one tenant: nothing of tenant A is read or changed through an operation naming tenant B.
+// A debtor's own dunning settings in the source's form (Transaction::put_debtor_settings).
+struct DebtorSettings {
+  std::string debtor;
+  std::string settings;
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -153,6 +159,15 @@ class Transaction {
   // The tenant's whole state, records in the order they were first stored. An unknown tenant is
   // kNotFound; a tenant without records an empty State.
   virtual core::Result<core::State> load_state(std::string_view tenant) = 0;
+
+  // A debtor's own dunning settings as the source keeps them (DATEV's Mahnung, Mahngebühr,
+  // Verzugspauschale, ... of a Debitoren record): text in the adapter's own form, opaque to the
+  // store and the job, which hand it back to Adapter::debtor_policy(). Empty text removes the
+  // debtor's settings (the tenant's policy applies). kUnchanged when the stored text equals it.
+  virtual core::Result<Upsert> put_debtor_settings(std::string_view tenant, std::string_view debtor,
+                                                   std::string_view settings) = 0;
+  // The tenant's debtors with settings, by debtor id.
+  virtual core::Result<std::vector<DebtorSettings>> load_debtor_settings(std::string_view tenant) = 0;
 
   // Stores a whole State: creditor, upserts of debtors, items, payments (ids by payment_key)
   // and plans; notices and charges not yet stored are inserted, stored ones left alone.

@@ -394,6 +394,37 @@ TEST(SqliteStore, AgreedRateAndZinssperreAloneAreChanges) {
   EXPECT_TRUE(loaded.items[1].interest_blocked);
 }
 
+TEST(SqliteStore, DebtorSettingsArePerTenantAndRemovedWhenEmpty) {
+  auto store = open_or_die(std::string(kInMemory));
+  add_tenant(*store, "a");
+  add_tenant(*store, "b");
+  in_transaction(*store, [&](sync::Transaction& tx) {
+    EXPECT_EQ(*tx.put_debtor_settings("a", "10200", "fee=own;fee2=0.50 EUR"), sync::Upsert::kWritten);
+    EXPECT_EQ(*tx.put_debtor_settings("a", "10100", "mahnung=9"), sync::Upsert::kWritten);
+    EXPECT_EQ(*tx.put_debtor_settings("a", "10200", "fee=own;fee2=0.50 EUR"), sync::Upsert::kUnchanged);
+    EXPECT_EQ(*tx.put_debtor_settings("b", "10200", "fee=none"), sync::Upsert::kWritten);
+    EXPECT_EQ(*tx.put_debtor_settings("a", "10300", ""), sync::Upsert::kUnchanged);  // none to remove
+    EXPECT_EQ(tx.put_debtor_settings("a", "", "fee=none").error().kind, ErrorKind::kInvalidInput);
+    EXPECT_EQ(tx.put_debtor_settings("nobody", "10200", "fee=none").error().kind, ErrorKind::kNotFound);
+  });
+  auto read = [&](std::string_view tenant) {
+    auto tx = begin_or_die(*store, sync::Access::kReadOnly);
+    return tx->load_debtor_settings(tenant).value();
+  };
+  auto a = read("a");
+  ASSERT_EQ(a.size(), 2u);  // by debtor id
+  EXPECT_EQ(a[0].debtor, "10100");
+  EXPECT_EQ(a[0].settings, "mahnung=9");
+  EXPECT_EQ(a[1].settings, "fee=own;fee2=0.50 EUR");
+  ASSERT_EQ(read("b").size(), 1u);
+  EXPECT_EQ(read("b")[0].settings, "fee=none");
+  in_transaction(*store, [&](sync::Transaction& tx) {
+    EXPECT_EQ(*tx.put_debtor_settings("a", "10100", ""), sync::Upsert::kWritten);
+  });
+  ASSERT_EQ(read("a").size(), 1u);
+  EXPECT_EQ(read("a")[0].debtor, "10200");
+}
+
 TEST(SqliteStore, BadRecordsAreInvalidInput) {
   auto store = open_or_die(std::string(kInMemory));
   add_tenant(*store, "t");
