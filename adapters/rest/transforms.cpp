@@ -165,6 +165,33 @@ bool truthy_present(const rapidjson::Value* v) {
   return true;
 }
 
+// A scalar's text without a copy where it has one (strings, numbers parsed as strings, true and
+// false); integers parsed as such have none and go through scalar_text.
+std::optional<std::string_view> scalar_view(const rapidjson::Value* value) {
+  if (value == nullptr) return std::nullopt;
+  if (value->IsString()) return std::string_view(value->GetString(), value->GetStringLength());
+  if (value->IsBool()) return value->GetBool() ? std::string_view("true") : std::string_view("false");
+  return std::nullopt;
+}
+
+// "YYYY-MM-DD" without printf (the date transform runs once per record and date field).
+std::string day_text(const core::Date& d) {
+  const int year = static_cast<int>(d.year());
+  if (year < 0 || year > 9999) return core::format_date(d);
+  const unsigned month = static_cast<unsigned>(d.month());
+  const unsigned day = static_cast<unsigned>(d.day());
+  std::string out(10, '-');
+  out[0] = static_cast<char>('0' + year / 1000);
+  out[1] = static_cast<char>('0' + year / 100 % 10);
+  out[2] = static_cast<char>('0' + year / 10 % 10);
+  out[3] = static_cast<char>('0' + year % 10);
+  out[5] = static_cast<char>('0' + month / 10);
+  out[6] = static_cast<char>('0' + month % 10);
+  out[8] = static_cast<char>('0' + day / 10);
+  out[9] = static_cast<char>('0' + day % 10);
+  return out;
+}
+
 constexpr std::array<std::string_view, 10> kTransforms = {
     "text", "date",     "instant",  "amount",           "integer",
     "enum", "add_days", "subtract", "kind_by_presence", "join"};
@@ -283,7 +310,8 @@ bool known_transform(std::string_view name) {
 core::Result<std::optional<std::string>> apply_field(const FieldSpec& spec, const rapidjson::Value& record) {
   const auto fail = [&](const std::string& message) { return core::invalid_input(message, spec.where); };
   std::optional<std::string> raw = spec.constant;
-  std::string from = spec.pointers.empty() ? std::string() : spec.pointers.front();
+  static const std::string kNoPointer;
+  const std::string* from_p = spec.pointers.empty() ? &kNoPointer : &spec.pointers.front();
   if (spec.value_if && !spec.value_if_when.empty()) {
     bool all = true;
     for (const auto& c : spec.value_if_when) all = all && matches(c, record);
@@ -292,13 +320,21 @@ core::Result<std::optional<std::string>> apply_field(const FieldSpec& spec, cons
   if (!raw) {
     for (const auto& p : spec.pointers) {
       const rapidjson::Value* v = resolve(record, p);
+      if (v != nullptr && (v->IsString() || v->IsBool())) {
+        const std::string_view t = *scalar_view(v);
+        if (t.empty() && spec.pointers.size() > 1) continue;
+        raw.emplace(t);
+        from_p = &p;
+        break;
+      }
       if (auto t = scalar_text(v); t && !(t->empty() && spec.pointers.size() > 1)) {
         raw = std::move(t);
-        from = p;
+        from_p = &p;
         break;
       }
     }
   }
+  const std::string& from = *from_p;
   const std::string& tf = spec.transform;
   if (tf == "kind_by_presence") {
     const auto it = spec.args.find("business_if");
@@ -327,9 +363,9 @@ core::Result<std::optional<std::string>> apply_field(const FieldSpec& spec, cons
   const std::string& text = *raw;
   if (tf == "text") return raw;
   if (tf == "date") {
-    auto d = parse_any_date(text, spec.args.count("unix") > 0);
+    auto d = parse_any_date(text, !spec.args.empty() && spec.args.count("unix") > 0);
     if (!d) return fail(from + ": " + d.error().message);
-    return std::optional<std::string>(core::format_date(*d));
+    return std::optional<std::string>(day_text(*d));
   }
   if (tf == "instant") {
     auto s = parse_instant(text, spec.args.count("unix") > 0);
@@ -391,7 +427,16 @@ core::Result<std::optional<std::string>> apply_field(const FieldSpec& spec, cons
 
 bool matches(const Condition& c, const rapidjson::Value& record) {
   const rapidjson::Value* v = resolve(record, c.pointer);
-  const std::string text = scalar_text(v).value_or("");
+  if (c.op == Condition::Op::kPresent) return truthy_present(v);
+  if (c.op == Condition::Op::kAbsent) return !truthy_present(v);
+  std::string copy;  // only for integers parsed as such (records are parsed with numbers as strings)
+  std::string_view text;
+  if (auto view = scalar_view(v)) {
+    text = *view;
+  } else {
+    copy = scalar_text(v).value_or("");
+    text = copy;
+  }
   switch (c.op) {
     case Condition::Op::kPresent:
       return truthy_present(v);
@@ -402,7 +447,7 @@ bool matches(const Condition& c, const rapidjson::Value& record) {
     case Condition::Op::kNotEquals:
       return c.values.empty() || text != c.values.front();
     case Condition::Op::kContains:
-      return !c.values.empty() && text.find(c.values.front()) != std::string::npos;
+      return !c.values.empty() && text.find(c.values.front()) != std::string_view::npos;
     case Condition::Op::kIn:
     case Condition::Op::kNotIn: {
       bool found = false;

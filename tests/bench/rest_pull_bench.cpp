@@ -31,6 +31,7 @@ struct Run {
   double cpu_seconds = 0;     // user + sys of the process (client and simulator)
   double client_seconds = 0;  // user + sys of the pulling thread
   std::size_t items = 0;
+  rest::RestStats stats;
   long requests = 0;
   long refused = 0;
 };
@@ -97,6 +98,7 @@ Run pull(int invoices, bool rate_on, int concurrency) {
   r.cpu_seconds = cpu_end - cpu_start;
   r.client_seconds = client_end - client_start;
   r.items = delta.value().items.size();
+  r.stats = adapter.stats();
   for (const auto& [route, counts] : server.all_counts()) {
     r.requests += counts.total;
     for (const auto& [status, n] : counts.by_status) {
@@ -121,6 +123,8 @@ int main(int argc, char** argv) {
         fast.items, fast.seconds, fast.requests, static_cast<double>(fast.items) / fast.seconds,
         static_cast<double>(fast.requests) / fast.seconds, fast.cpu_seconds, fast.client_seconds,
         fast.cpu_seconds * per_100k);
+    std::printf("  %zu records read (%zu duplicates), %zu result-window splits\n", fast.stats.records,
+                fast.stats.duplicates, fast.stats.window_splits);
     if (paced > 0) {
       // About `paced` seconds of requests at 2/s: debtors (1 page per 250) and items pages.
       const int n = std::max(250, paced * 220);

@@ -726,10 +726,18 @@ struct SimServer::Impl {
       auto found = std::make_shared<std::vector<std::uint32_t>>();
       const bool any_type = std::find(type_list.begin(), type_list.end(), "any") != type_list.end();
       const bool any_status = std::find(status_list.begin(), status_list.end(), "any") != status_list.end();
-      auto in_range = [&days](const char* from, const char* to, std::int64_t d) {
-        auto f = days.find(from), t = days.find(to);
-        return (f == days.end() || d >= f->second) && (t == days.end() || d <= t->second);
+      // The day bounds once per query, not looked up by name for every invoice.
+      const auto bound = [&days](const char* name, std::int64_t fallback) {
+        auto it = days.find(name);
+        return it == days.end() ? fallback : it->second;
       };
+      const std::int64_t voucher_from = bound("voucherDateFrom", INT64_MIN),
+                         voucher_to = bound("voucherDateTo", INT64_MAX),
+                         created_from = bound("createdDateFrom", INT64_MIN),
+                         created_to = bound("createdDateTo", INT64_MAX),
+                         updated_from = bound("updatedDateFrom", INT64_MIN),
+                         updated_to = bound("updatedDateTo", INT64_MAX);
+      const bool want_archived = archived == "true";
       // Walk the invoices in the sort order; a day range on the sort property is found by
       // binary search (local days never decrease along the instants).
       const std::shared_ptr<const std::vector<std::uint32_t>> order = order_by(sort.property);
@@ -766,12 +774,11 @@ struct SimServer::Impl {
           }
           if (!match) continue;
         }
-        if (!archived.empty() && inv.archived != (archived == "true")) continue;
+        if (!archived.empty() && inv.archived != want_archived) continue;
         if (!contact.empty() && inv.contact_id != contact) continue;
         const Keys& k = keys[i];
-        if (!in_range("voucherDateFrom", "voucherDateTo", k.voucher_day) ||
-            !in_range("createdDateFrom", "createdDateTo", k.created_day) ||
-            !in_range("updatedDateFrom", "updatedDateTo", k.updated_day)) {
+        if (k.voucher_day < voucher_from || k.voucher_day > voucher_to || k.created_day < created_from ||
+            k.created_day > created_to || k.updated_day < updated_from || k.updated_day > updated_to) {
           continue;
         }
         found->push_back(i);
