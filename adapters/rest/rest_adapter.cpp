@@ -494,10 +494,16 @@ struct RestAdapter::Impl {
 
   // --- pull
 
+  struct ViewHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view v) const { return std::hash<std::string_view>{}(v); }
+  };
+
   struct PullState {
     sync::Delta delta;
-    std::unordered_map<std::string, std::pair<std::size_t, std::string>>
-        item_index;  // id -> (index, version)
+    // id -> (index, version); looked up by string_view without building a key
+    std::unordered_map<std::string, std::pair<std::size_t, std::string>, ViewHash, std::equal_to<>>
+        item_index;
     std::unordered_map<std::string, std::size_t> debtor_index;
     std::vector<DetailTarget> details;
     std::unordered_map<std::string, std::size_t> detail_index;
@@ -587,17 +593,23 @@ struct RestAdapter::Impl {
       while (!error && !stop && !hold) {
         auto it = slots.find(next_take);
         if (it == slots.end() || !it->second.outcome) return;
+        http::Outcome& o = *it->second.outcome;
+        if (!o.ok()) {
+          hold = true;
+          return;
+        }
+        // Parsed in place: the strings stay in the body (no copy per value); a body that does not
+        // parse is kept intact for the one-at-a-time path, which asks for the page again anyway.
         Document doc;
-        const http::Outcome& o = *it->second.outcome;
-        if (o.ok()) doc.Parse<kDataFlags>(o.response.body.c_str(), o.response.body.size());
-        if (!o.ok() || doc.HasParseError()) {
+        doc.ParseInsitu<kDataFlags>(o.response.body.data());
+        if (doc.HasParseError()) {
           hold = true;
           return;
         }
         const std::string source = "GET " + http::Redactor().url(it->second.target);
-        slots.erase(it);
         ++next_take;
         auto next = take_page(s, doc, source, cursor_token, on_records);
+        slots.erase(it);
         if (!next) {
           error = next.error();
         } else if (*next == Next::kStop) {
@@ -856,7 +868,7 @@ struct RestAdapter::Impl {
     const Value* id = resolve(record, f.pointers.front());
     const Value* version = resolve(record, s.version);
     if (id == nullptr || version == nullptr || !id->IsString() || !version->IsString()) return false;
-    const auto it = st.item_index.find(std::string(id->GetString(), id->GetStringLength()));
+    const auto it = st.item_index.find(std::string_view(id->GetString(), id->GetStringLength()));
     return it != st.item_index.end() &&
            it->second.second == std::string_view(version->GetString(), version->GetStringLength());
   }
