@@ -281,7 +281,11 @@ constexpr const char* kUpdateOutbox = R"sql(
 UPDATE outbox SET state = ?2, attempts = attempts + ?3,
   last_error = CASE WHEN ?4 = '' THEN last_error ELSE ?4 END,
   remote_reference = CASE WHEN ?5 = '' THEN remote_reference ELSE ?5 END
-WHERE id = ?1)sql";
+WHERE id = ?1
+RETURNING id, tenant, kind, target, idempotency_key, payload, state, attempts, last_error, remote_reference)sql";
+// What update_outbox checks before it writes: owner and state only (the payload can be large).
+constexpr const char* kSelectOutboxStateByKey =
+    "SELECT id, tenant, state FROM outbox WHERE idempotency_key = ?1";
 
 constexpr const char* kSelectAuditHead =
     "SELECT sequence, hash FROM audit_events WHERE tenant = ?1 ORDER BY sequence DESC LIMIT 1";
@@ -728,23 +732,42 @@ class SqliteTransaction final : public sync::Transaction {
   Result<sync::OutboxEntry> update_outbox(std::string_view tenant, std::string_view key,
                                           const sync::OutboxChange& change) override {
     if (auto s = write_for(tenant); !s) return s.error();
-    auto current = get_outbox(tenant, key);
-    if (!current) return current.error();
-    if (!sync::outbox_transition_allowed(current->state, change.to)) {
-      return Error{ErrorKind::kConflict,
-                   "outbox entry cannot go from " + std::string(sync::to_string(current->state)) + " to " +
-                       std::string(sync::to_string(change.to)),
-                   db().path() + ", tenant " + quoted(tenant) + ", outbox entry " + quoted(key)};
-    }
+    const std::string where = db().path() + ", tenant " + quoted(tenant) + ", outbox entry " + quoted(key);
+    std::int64_t id = 0;
     {
-      auto st = prepare(kUpdateOutbox);
+      auto st = prepare(kSelectOutboxStateByKey);
       if (!st) return st.error();
       StatementScope scope(**st);
-      scope->bind(1, current->id).bind(2, sync::to_string(change.to)).bind(3, change.attempted ? 1 : 0);
-      scope->bind(4, change.error).bind(5, change.remote_reference);
-      if (auto s = scope->run(); !s) return at(s.error(), "outbox entry " + quoted(key));
+      scope->bind(1, key);
+      auto row = scope->step();
+      if (!row) return row.error();
+      if (!*row || scope->text(1) != tenant) {
+        return Error{ErrorKind::kNotFound, "no outbox entry with key " + quoted(key),
+                     db().path() + ", tenant " + quoted(tenant)};
+      }
+      id = scope->integer(0);
+      const auto from = sync::parse_outbox_state(scope->text(2));
+      if (!from || !sync::outbox_transition_allowed(*from, change.to)) {
+        return Error{ErrorKind::kConflict,
+                     "outbox entry cannot go from " + std::string(scope->text(2)) + " to " +
+                         std::string(sync::to_string(change.to)),
+                     where};
+      }
     }
-    return get_outbox(tenant, key);
+    // One statement writes the change and returns the row as stored (RETURNING: the whole
+    // UPDATE is done by the first step).
+    auto st = prepare(kUpdateOutbox);
+    if (!st) return st.error();
+    StatementScope scope(**st);
+    scope->bind(1, id).bind(2, sync::to_string(change.to)).bind(3, change.attempted ? 1 : 0);
+    scope->bind(4, change.error).bind(5, change.remote_reference);
+    auto row = scope->step();
+    if (!row) return at(row.error(), "outbox entry " + quoted(key));
+    if (!*row) return Error{ErrorKind::kInternal, "outbox entry vanished during its update", where};
+    RowReader reader(*scope, "outbox", db().path());
+    sync::OutboxEntry entry = read_outbox(reader, *scope);
+    if (reader.error()) return *reader.error();
+    return entry;
   }
 
   // --- audit
@@ -755,7 +778,9 @@ class SqliteTransaction final : public sync::Transaction {
     if (auto s = sync::check_draft(draft); !s)
       return Error{s.error().kind, s.error().message, db().path() + ", " + where};
     std::optional<sync::AuditEvent> head;
-    {
+    if (audit_head_ && audit_head_->tenant == tenant) {
+      head = audit_head_;  // appended by this transaction: no need to read it back
+    } else {
       auto st = prepare(kSelectAuditHead);
       if (!st) return st.error();
       StatementScope scope(**st);
@@ -777,6 +802,10 @@ class SqliteTransaction final : public sync::Transaction {
     scope->bind(9, event.hash);
     if (auto s = scope->run(); !s)
       return at(s.error(), where + ", audit event " + std::to_string(event.sequence));
+    audit_head_ = sync::AuditEvent{};
+    audit_head_->tenant = event.tenant;
+    audit_head_->sequence = event.sequence;
+    audit_head_->hash = event.hash;
     return event;
   }
 
@@ -1368,6 +1397,9 @@ class SqliteTransaction final : public sync::Transaction {
   const bool writable_;
   bool finished_ = false;
   std::unordered_set<std::string> known_tenants_;
+  // The last event this transaction appended (tenant, sequence, hash): the head of that tenant's
+  // chain while the transaction holds the write lock. Dies with the transaction (rollback too).
+  std::optional<sync::AuditEvent> audit_head_;
 };
 
 // Creates the file with mode 0600 before SQLite does (SQLite would use 0644): it holds personal
