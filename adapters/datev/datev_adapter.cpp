@@ -340,9 +340,11 @@ core::Result<sync::Delta> DatevAdapter::pull(const std::optional<std::string>& c
   ReadResult read = read_files(paths);
   delta.full = read.rejected_total == 0;
   debtors_.clear();
+  kept_.clear();
   for (const DebtorRecord& r : read.debtors) {
     if (r.creditor) continue;
     debtors_[r.debtor.id] = debtor_of(r);
+    kept_[r.debtor.id] = {r.payment_terms_days, r.dunning_columns};
     delta.debtors.push_back(debtor_of(r));
     // Mahnung, Mahnlimit, Mahngebühr, Verzugspauschale, Mahnfristen: kept by the store, applied
     // by the job through debtor_policy().
@@ -529,7 +531,8 @@ std::vector<sync::PushResult> DatevAdapter::push_batch(std::span<const sync::Out
              std::nullopt};
         continue;
       }
-      locks.push_back({d->second, block->until, e.idempotency_key, std::nullopt});
+      const KeptColumns& kept = kept_[block->debtor];
+      locks.push_back({d->second, block->until, e.idempotency_key, kept.payment_terms, kept.dunning_columns});
       lock_entry.push_back(i);
     } else if (kind_of(e.kind) != nullptr) {
       auto charge = parse_charge_payload(e.payload);

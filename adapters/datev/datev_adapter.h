@@ -147,6 +147,12 @@ class DatevAdapter final : public sync::Adapter {
   std::unordered_map<std::string, Written> written_keys_;  // key -> file, row (files with D)
   std::size_t file_groups_ = 0;                            // distinct files in the manifest
   std::unordered_map<std::string, core::Debtor> debtors_;  // master data of the last pull
+  // What a category-16 record written back keeps of the last pull besides the master data.
+  struct KeptColumns {
+    std::optional<int> payment_terms;
+    std::vector<std::pair<int, std::string>> dunning_columns;
+  };
+  std::unordered_map<std::string, KeptColumns> kept_;
   std::vector<TextChange> changes_;
   std::vector<std::string> written_;
 };

@@ -109,6 +109,10 @@ class DebtorParser {
       d.block_reason = "DATEV Mahnsperre bis";
     }
     settings(out.dunning);
+    for (int c = dk::kMahnung; c <= dk::kLetzteFrist; ++c) {
+      if (!is_dunning_column(c)) continue;
+      if (std::string value = text(c); !value.empty()) out.dunning_columns.emplace_back(c, std::move(value));
+    }
     d.agreed_interest_bp = agreed_rate(out.dunning);
     if (out.dunning.no_dunning && !d.block_until) {
       d.block_until = core::make_date(9999, 12, 31);

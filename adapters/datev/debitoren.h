@@ -8,6 +8,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "adapters/datev/buchungsstapel.h"
 #include "adapters/datev/extf_reader.h"
@@ -88,7 +90,18 @@ struct DebtorRecord {
   bool creditor = false;                  // a Kreditor (70000..): read, not a debtor
   std::optional<int> payment_terms_days;  // Fälligkeit in Tagen (Debitor), due date rule 3
   DunningSettings dunning;
+  // The OPOS dunning columns exactly as read (#121 Mahnung .. #132 Mahnzinssatz 3, #236
+  // Gebührenberechnung .. #254 Letzte Frist; the non-empty ones, by column number), so that a
+  // category-16 record written back (debtor_writer.h) keeps them: DATEV's import replaces the
+  // whole record, and DunningSettings does not hold every code (Zinsberechnung 2 and 0 read alike).
+  std::vector<std::pair<int, std::string>> dunning_columns;
 };
+
+// Whether `column` is one of the dunning columns kept in DebtorRecord::dunning_columns.
+constexpr bool is_dunning_column(int column) {
+  return (column >= dk::kMahnung && column <= dk::kMahnzinssatz1 + 2) ||
+         (column >= dk::kGebuehrenberechnung && column <= dk::kLetzteFrist);
+}
 
 // Reads every record of an opened Debitoren/Kreditoren file; like read_bookings().
 // REQUIRES: reader.header().category == kDebitorenKreditoren.

@@ -73,6 +73,9 @@ void append_record(std::string& out, const DebtorLock& lock, ChangeLog& log) {
   row.set(dk_col::kInsolvent, d.insolvent ? "1" : "0");
   if (lock.until) row.set(dk_col::kMahnsperreBis, format_ttmmjjjj(*lock.until));
   if (lock.payment_terms) row.set(dk_col::kFaelligkeitTage, std::to_string(*lock.payment_terms));
+  for (const auto& [column, value] : lock.dunning_columns) {
+    if (is_dunning_column(column)) row.set(column, to_cp1252(value, debitoren_field_name(column), 0, log));
+  }
   row.append_to(out);
 }
 

@@ -8,7 +8,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
+#include "adapters/datev/debitoren.h"
 #include "adapters/datev/extf_writer.h"
 #include "connector/core/model.h"
 
@@ -19,6 +22,10 @@ struct DebtorLock {
   std::optional<core::Date> until;   // Mahnsperre bis (none: a master record without lock)
   std::string key;                   // idempotency key (reported in the write, not in the file)
   std::optional<int> payment_terms;  // Fälligkeit in Tagen (Debitor), 0..999
+  // The debtor's OPOS dunning columns as the pull read them (DebtorRecord::dunning_columns):
+  // written back unchanged, so a lock does not clear the debtor's Mahnung, Zinsberechnung,
+  // Mahnzins, Mahngebühr, Verzugspauschale or Mahnfristen in DATEV. Other columns are ignored.
+  std::vector<std::pair<int, std::string>> dunning_columns;
 };
 
 // The DATEV Sprache code of a language ("de" 1, "en" 5, "fr" 4, "it" 19, "es" 10); "" for others.

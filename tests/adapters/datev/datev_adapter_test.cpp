@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "adapters/datev/open_items.h"
+#include "tests/adapters/datev/datev_test_util.h"
 
 namespace mahnwerk::datev {
 namespace {
@@ -116,7 +117,7 @@ std::string debtors_file() {
   WriteHeader h;
   h.berater = 29098;
   h.mandant = 55003;
-  return write_debitoren(h, std::vector<DebtorLock>{{d, make_date(2020, 1, 1), "", std::nullopt}}, "deb")
+  return write_debitoren(h, std::vector<DebtorLock>{{d, make_date(2020, 1, 1), "", std::nullopt, {}}}, "deb")
       .value()
       .files.at(0)
       .bytes;
@@ -322,6 +323,53 @@ TEST(DatevAdapter, LocksAreWrittenAsFullDebitorenRecordsWithTheMasterDataOfThePu
   EXPECT_EQ(read.debtors[0].debtor.email, "op@testgruber.example");
   ASSERT_TRUE(read.debtors[0].debtor.block_until.has_value());
   EXPECT_EQ(*read.debtors[0].debtor.block_until, make_date(2025, 12, 31));
+}
+
+// DATEV's import replaces the whole debtor record: a lock written back keeps the debtor's own
+// OPOS dunning columns and payment terms exactly as the pull read them (Zinsberechnung 2 too,
+// which the settings do not tell apart from 0), so importing it clears none of them.
+TEST(DatevAdapter, LocksKeepTheDebtorsOwnDunningColumnsAndPaymentTerms) {
+  TempDir dir;
+  std::map<int, std::string> fields = {{1, "10001"}, {2, "\"Möbel Testgruber GmbH\""},
+                                       {7, "\"2\""}, {110, "30"},
+                                       {121, "3"},   {127, "50,00"},
+                                       {129, "2"},   {130, "12,50"},
+                                       {236, "1"},   {238, "0,50"},
+                                       {240, "9"},   {250, "1"},
+                                       {251, "14"},  {254, "10"}};
+  write_file(dir / "inbox/EXTF_Debitoren.csv", std::string(testing::kDebitorenHeader) + "\r\n" +
+                                                   testing::heading(254, "Konto") + "\r\n" +
+                                                   testing::record(fields, 254) + "\r\n");
+  write_file(dir / "inbox/EXTF_Buchungsstapel_2025.csv", invoices_file({{"RE-1", 11900}}));
+  DatevAdapter adapter(settings(dir), clock());
+  ASSERT_TRUE(adapter.pull(std::nullopt).ok());
+  sync::OutboxEntry e;
+  e.tenant = "demo";
+  e.kind = "block";
+  e.target = "debtor:10001";
+  e.idempotency_key = "block-10001";
+  e.payload = block_payload({"10001", make_date(2025, 12, 31), "plan"});
+  const auto r = adapter.push(e);
+  ASSERT_EQ(r.outcome, sync::PushOutcome::kLanded) << r.message;
+  const std::string written = read_all(dir / "outbox/EXTF_Debitoren_mahnwerk_20250630_060000_0001.csv");
+  const auto lines = testing::split_lines_crlf(written);
+  ASSERT_EQ(lines.size(), 3u);
+  const auto record = testing::split_record(lines[2]);
+  ASSERT_EQ(record.size(), 254u);
+  for (const auto& [column, value] : fields) {
+    if (column == 2 || column == 7) continue;  // rewritten from the model (same content)
+    std::string unquoted = value;
+    std::erase(unquoted, '"');
+    EXPECT_EQ(record[static_cast<std::size_t>(column - 1)], unquoted) << "column " << column;
+  }
+  EXPECT_EQ(record[232], "31122025");  // Mahnsperre bis, the lock itself
+  // Read back, the debtor has the same settings as before.
+  const ReadResult read = read_files({dir / "outbox/EXTF_Debitoren_mahnwerk_20250630_060000_0001.csv"});
+  ASSERT_EQ(read.debtors.size(), 1u);
+  EXPECT_EQ(settings_text(read.debtors[0].dunning),
+            "mask=3;limit=50.00 EUR;rate1=1250;fee=own;fee2=0.50 EUR;"
+            "flat_fee=none;deadlines=own;days1=14;last_days=10");
+  EXPECT_EQ(read.debtors[0].payment_terms_days, 30);
 }
 
 }  // namespace

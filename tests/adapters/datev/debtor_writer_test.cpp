@@ -38,8 +38,8 @@ std::vector<DebtorLock> locks() {
   consumer.language = "en";
   consumer.address = {"Musterweg 14b", "90489", "Nürnberg", "DE"};
   consumer.insolvent = true;
-  return {{business, core::make_date(2025, 12, 31), "k1", 30},
-          {consumer, core::make_date(2026, 1, 15), "k2", std::nullopt}};
+  return {{business, core::make_date(2025, 12, 31), "k1", 30, {}},
+          {consumer, core::make_date(2026, 1, 15), "k2", std::nullopt, {}}};
 }
 
 TEST(DebtorWriter, MatchesTheGoldenFileByteForByte) {
