@@ -240,6 +240,8 @@ struct SimServer::Impl {
       return std::make_pair(display_name(data.contacts[a]), data.contacts[a].id) <
              std::make_pair(display_name(data.contacts[b]), data.contacts[b].id);
     });
+    // The order lexoffice's voucherlist is read in, built now rather than on the first request.
+    if (system == System::kLexoffice) order_by("voucherDate");
   }
 
   // ---- rows ---------------------------------------------------------------------------------
@@ -255,6 +257,7 @@ struct SimServer::Impl {
     std::lock_guard lock(cache_mutex);
     cache.clear();
     orders.clear();
+    wanted_cache.clear();
   }
 
   struct Keys {
@@ -763,19 +766,39 @@ struct SimServer::Impl {
         }
         hi = std::max(hi, lo);
       }
+      // Type, status, archived and contact decided once per invoice and filter (a sliced read
+      // asks the same filter for many date ranges).
+      std::shared_ptr<const std::vector<char>> wanted;
+      const std::string wanted_key = types + "|" + statuses + "|" + archived + "|" + contact;
+      {
+        std::lock_guard lock(cache_mutex);
+        if (auto it = wanted_cache.find(wanted_key); it != wanted_cache.end()) wanted = it->second;
+      }
+      if (!wanted) {
+        auto fits = std::make_shared<std::vector<char>>(data.invoices.size(), 0);
+        for (std::size_t i = 0; i < data.invoices.size(); ++i) {
+          const Invoice& inv = data.invoices[i];
+          if (!any_type && std::find(type_list.begin(), type_list.end(), inv.type) == type_list.end())
+            continue;
+          if (!any_status) {
+            bool match = false;
+            for (const std::string& s : status_list) {
+              match = match || (s == "overdue" ? overdue(i) : inv.status == s);
+            }
+            if (!match) continue;
+          }
+          if (!archived.empty() && inv.archived != want_archived) continue;
+          if (!contact.empty() && inv.contact_id != contact) continue;
+          (*fits)[i] = 1;
+        }
+        wanted = fits;
+        std::lock_guard lock(cache_mutex);
+        if (wanted_cache.size() > 64) wanted_cache.clear();
+        wanted_cache[wanted_key] = wanted;
+      }
       for (std::size_t n = 0; n < hi - lo; ++n) {
         const std::uint32_t i = sort.ascending ? (*order)[lo + n] : (*order)[hi - 1 - n];
-        const Invoice& inv = data.invoices[i];
-        if (!any_type && std::find(type_list.begin(), type_list.end(), inv.type) == type_list.end()) continue;
-        if (!any_status) {
-          bool match = false;
-          for (const std::string& s : status_list) {
-            match = match || (s == "overdue" ? overdue(i) : inv.status == s);
-          }
-          if (!match) continue;
-        }
-        if (!archived.empty() && inv.archived != want_archived) continue;
-        if (!contact.empty() && inv.contact_id != contact) continue;
+        if (!(*wanted)[i]) continue;
         const Keys& k = keys[i];
         if (k.voucher_day < voucher_from || k.voucher_day > voucher_to || k.created_day < created_from ||
             k.created_day > created_to || k.updated_day < updated_from || k.updated_day > updated_to) {
@@ -1622,6 +1645,7 @@ struct SimServer::Impl {
       std::lock_guard cache_lock(cache_mutex);
       cache.clear();
       orders.clear();
+      wanted_cache.clear();
     }
     {
       std::lock_guard created_lock(created_mutex);
@@ -1694,6 +1718,7 @@ struct SimServer::Impl {
       std::lock_guard cache_lock(cache_mutex);
       cache.clear();
       orders.clear();
+      wanted_cache.clear();
     }
     return json_reply(200, "{\"objects\":" + rows[it->second] + "}");
   }
@@ -1722,6 +1747,7 @@ struct SimServer::Impl {
     std::lock_guard cache_lock(cache_mutex);
     cache.clear();
     orders.clear();
+    wanted_cache.clear();
     return from;
   }
 
@@ -1932,6 +1958,8 @@ struct SimServer::Impl {
   std::mutex cache_mutex;
   std::map<std::string, std::shared_ptr<const std::vector<std::uint32_t>>> cache;
   std::map<std::string, std::shared_ptr<const std::vector<std::uint32_t>>> orders;  // by sort property
+  // voucherlist: which invoices pass the type, status, archived and contact filters, by filter
+  std::map<std::string, std::shared_ptr<const std::vector<char>>> wanted_cache;
 
   mutable std::mutex fault_mutex;
   std::vector<FaultRule> rules;
