@@ -111,7 +111,10 @@ class DebtorParser {
     settings(out.dunning);
     for (int c = dk::kMahnung; c <= dk::kLetzteFrist; ++c) {
       if (!is_dunning_column(c)) continue;
-      if (std::string value = text(c); !value.empty()) out.dunning_columns.emplace_back(c, std::move(value));
+      // Kept as read, never an error of the row: the columns the reader interprets were checked
+      // above; a bad byte in another one (a Mahntext) is left out rather than rejecting the debtor.
+      auto value = field_text(rec_->at(c), reader_.format().charset, scratch_);
+      if (value && !value->empty()) out.dunning_columns.emplace_back(c, std::string(*value));
     }
     d.agreed_interest_bp = agreed_rate(out.dunning);
     if (out.dunning.no_dunning && !d.block_until) {

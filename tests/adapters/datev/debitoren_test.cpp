@@ -199,6 +199,27 @@ TEST(Debitoren, MahnzinsIsTheAgreedRateAndZinsberechnungNineBlocksInterest) {
   }
 }
 
+// The dunning columns are kept as read for the write-back; one the reader does not interpret
+// (a Mahntext) with a byte Windows-1252 lacks is left out, not an error of the debtor.
+TEST(Debitoren, DunningColumnsAreKeptAsReadAndABadByteInAnUnreadOneIsNoError) {
+  std::vector<RowError> rejected;
+  auto records = read_records({record({{1, "10000"},
+                                       {2, "\"A\""},
+                                       {121, "3"},
+                                       {123, "\"Text \x81\""},
+                                       {129, "2"},
+                                       {130, "12,50"},
+                                       {238, "0,50"},
+                                       {254, "10"}},
+                                      254)},
+                              &rejected);
+  EXPECT_TRUE(rejected.empty()) << rejected[0].to_string();
+  ASSERT_EQ(records.size(), 1u);
+  const std::vector<std::pair<int, std::string>> expected = {
+      {121, "3"}, {129, "2"}, {130, "12,50"}, {238, "0,50"}, {254, "10"}};
+  EXPECT_EQ(records[0].dunning_columns, expected);
+}
+
 TEST(Debitoren, MahnungNineBlocksTheDebtorAndBadCodesAreRejected) {
   std::vector<RowError> rejected;
   auto records =
