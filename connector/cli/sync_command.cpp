@@ -2,6 +2,7 @@
 // office (docs/sync.md). A tenant's failure does not stop --all; the exit code is the worst.
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "adapters/jsonfile/office_config.h"
 #include "connector/cli/adapter_factory.h"
@@ -80,7 +81,15 @@ int run(const SyncArgs& args) {
   const sync::SystemClock clock;
 
   int code = kExitOk;
-  std::vector<sync::JobReport> reports;
+  // Each tenant's report is printed (or written into the JSON text) as soon as its job ends and
+  // then dropped: a run over hundreds of tenants holds one tenant's plan at a time.
+  std::optional<StdoutJson> out;
+  if (args.json) {
+    out.emplace();
+    out->writer().StartObject();
+    write_string(out->writer(), "tenants");
+    out->writer().StartArray();
+  }
   std::vector<std::pair<std::string, core::Error>> errors;
   for (const auto* tenant : tenants) {
     auto r = sync_tenant(*tenant, **store, *table, clock, options);
@@ -90,16 +99,14 @@ int run(const SyncArgs& args) {
       continue;
     }
     code = worse_exit_code(code, exit_code_of(*r));
-    if (!args.json) print_report(*r);
-    reports.push_back(std::move(r).value());
+    if (out) {
+      write_report(out->writer(), *r);
+    } else {
+      print_report(*r);
+    }
   }
-  if (args.json) {
-    StdoutJson out;
-    JsonWriter& w = out.writer();
-    w.StartObject();
-    write_string(w, "tenants");
-    w.StartArray();
-    for (const auto& r : reports) write_report(w, r);
+  if (out) {
+    JsonWriter& w = out->writer();
     for (const auto& [tenant, error] : errors) {
       w.StartObject();
       write_field(w, "tenant", tenant);
