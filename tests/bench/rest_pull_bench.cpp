@@ -4,7 +4,8 @@
 // 429 answers). Figures for the README; not a test. CPU time (user + sys of the whole process:
 // client and simulator threads) is reported beside the wall time, as it does not depend on the
 // machine's load; "client" is the pulling thread alone.
-//   rest_pull_bench [invoices=100000] [paced_seconds=20] [concurrency=mapping's]
+//   rest_pull_bench [invoices=100000] [paced_seconds=20] [concurrency=mapping's] [faults SPEC]
+// (e.g. "delay@voucherlist:every=1,ms=20" adds a wide-area round trip to every list page).
 // $MAHNWERK_PERF_CTL names perf's control FIFO (perf record -D -1 --control fifo:FILE): the
 // profile is switched on for the timed pull only.
 #include <sys/resource.h>
@@ -32,6 +33,7 @@ struct Run {
   double client_seconds = 0;  // user + sys of the pulling thread
   std::size_t items = 0;
   rest::RestStats stats;
+  http::TransportStats transport;
   long requests = 0;
   long refused = 0;
 };
@@ -51,7 +53,7 @@ void perf_control(const char* command) {
   }
 }
 
-Run pull(int invoices, bool rate_on, int concurrency) {
+Run pull(int invoices, bool rate_on, int concurrency, const std::string& faults) {
   sim::GenerateOptions g;
   g.system = sim::System::kLexoffice;
   g.invoices = invoices;
@@ -66,6 +68,7 @@ Run pull(int invoices, bool rate_on, int concurrency) {
   data.payments.clear();
   sim::SimOptions options;
   options.data = std::move(data);
+  options.faults = faults;
   options.rate = std::make_unique<sim::RateSettings>();
   options.rate->off = !rate_on;
   sim::SimServer server(std::move(options));
@@ -99,6 +102,7 @@ Run pull(int invoices, bool rate_on, int concurrency) {
   r.client_seconds = client_end - client_start;
   r.items = delta.value().items.size();
   r.stats = adapter.stats();
+  r.transport = transport.stats();
   for (const auto& [route, counts] : server.all_counts()) {
     r.requests += counts.total;
     for (const auto& [status, n] : counts.by_status) {
@@ -114,8 +118,9 @@ int main(int argc, char** argv) {
   const int invoices = argc > 1 ? std::atoi(argv[1]) : 100'000;
   const int paced = argc > 2 ? std::atoi(argv[2]) : 20;
   const int concurrency = argc > 3 ? std::atoi(argv[3]) : 0;
+  const std::string faults = argc > 4 ? argv[4] : "";
   try {
-    const Run fast = pull(invoices, false, concurrency);
+    const Run fast = pull(invoices, false, concurrency, faults);
     const double per_100k = 100'000.0 / static_cast<double>(std::max<std::size_t>(fast.items, 1));
     std::printf(
         "rate off: %zu items in %.2f s over %ld requests: %.0f items/s, %.1f requests/s; CPU %.2f s "
@@ -123,12 +128,15 @@ int main(int argc, char** argv) {
         fast.items, fast.seconds, fast.requests, static_cast<double>(fast.items) / fast.seconds,
         static_cast<double>(fast.requests) / fast.seconds, fast.cpu_seconds, fast.client_seconds,
         fast.cpu_seconds * per_100k);
-    std::printf("  %zu records read (%zu duplicates), %zu result-window splits\n", fast.stats.records,
-                fast.stats.duplicates, fast.stats.window_splits);
+    std::printf(
+        "  %zu records read (%zu duplicates), %zu result-window splits; %zu TLS handshakes, %zu requests on "
+        "pooled connections\n",
+        fast.stats.records, fast.stats.duplicates, fast.stats.window_splits, fast.transport.tls_handshakes,
+        fast.transport.reused);
     if (paced > 0) {
       // About `paced` seconds of requests at 2/s: debtors (1 page per 250) and items pages.
       const int n = std::max(250, paced * 220);
-      const Run slow = pull(n, true, concurrency);
+      const Run slow = pull(n, true, concurrency, faults);
       std::printf("rate 2/s: %zu items in %.2f s over %ld requests: %.2f requests/s, %ld refused (429/500)\n",
                   slow.items, slow.seconds, slow.requests, static_cast<double>(slow.requests) / slow.seconds,
                   slow.refused);
