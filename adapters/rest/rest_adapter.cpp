@@ -598,8 +598,8 @@ struct RestAdapter::Impl {
           hold = true;
           return;
         }
-        // Parsed in place: the strings stay in the body (no copy per value); a body that does not
-        // parse is kept intact for the one-at-a-time path, which asks for the page again anyway.
+        // Parsed in place: the strings stay in the body (no copy per value). A body that does not
+        // parse is left to the one-at-a-time path, which asks for the page again.
         Document doc;
         doc.ParseInsitu<kDataFlags>(o.response.body.data());
         if (doc.HasParseError()) {
