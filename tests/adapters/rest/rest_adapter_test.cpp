@@ -441,6 +441,31 @@ TEST_F(RestAdapterTest, LexofficePullPagesDeduplicatesAndMapsEveryField) {
   EXPECT_TRUE(delta->rejected.empty());
 }
 
+TEST_F(RestAdapterTest, PagesInFlightStillKeepToTheRateBudget) {
+  FakeLexoffice lx;
+  for (int i = 0; i < 1500; ++i) {  // 6 pages of 250: 5 of them fetched ahead
+    lx.invoices.push_back({"i" + std::to_string(i), "c1", "2025-01-" + std::to_string(10 + i % 20), "10",
+                           "10", "2025-06-01T10:00:00.000+02:00"});
+  }
+  std::vector<http::TimePoint> sent;
+  transport_.handler = [&](const http::Request& r) {
+    sent.push_back(http_clock_.now());
+    return lx(r);
+  };
+  auto mapping = shipped("lexoffice");
+  mapping.streams.erase("payments");
+  RestSettings settings;
+  settings.rate_per_second = 2.0;
+  auto adapter = make(std::move(mapping), settings);
+  auto delta = adapter->pull(std::nullopt);
+  ASSERT_TRUE(delta.ok()) << delta.error().to_string();
+  EXPECT_EQ(delta->items.size(), 1500u);
+  ASSERT_EQ(sent.size(), 8u);  // contacts, 6 pages of open invoices, the one (empty) overdue page
+  for (std::size_t i = 1; i < sent.size(); ++i) {
+    EXPECT_EQ(sent[i] - sent[i - 1], std::chrono::milliseconds(500)) << "request " << i;  // 2/s, none early
+  }
+}
+
 TEST_F(RestAdapterTest, ResultWindowIsSlicedByDateRanges) {
   FakeLexoffice lx;
   // 12,500 open invoices over 2024: more than one window of 10,000.
