@@ -365,9 +365,7 @@ core::Result<sync::Delta> DatevAdapter::pull(const std::optional<std::string>& c
 
 core::Result<core::Policy> DatevAdapter::debtor_policy(const core::Policy& base,
                                                        std::string_view settings) const {
-  auto parsed = parse_settings_text(settings);
-  if (!parsed) return parsed.error();
-  return apply_dunning_settings(base, *parsed);
+  return datev::debtor_policy(base, settings);
 }
 
 void DatevAdapter::unlock() {

@@ -324,6 +324,12 @@ core::Result<int> int_of(std::string_view text) {
 
 }  // namespace
 
+core::Result<core::Policy> debtor_policy(const core::Policy& base, std::string_view settings) {
+  auto parsed = parse_settings_text(settings);
+  if (!parsed) return parsed.error();
+  return apply_dunning_settings(base, *parsed);
+}
+
 std::string settings_text(const DunningSettings& s) {
   std::string out;
   auto add = [&out](std::string_view key, std::string_view value) {

@@ -123,4 +123,10 @@ core::Result<RowCounts> read_debtors(ExtfReader& reader, const std::function<voi
 // The result is not validated here; callers run core::validate() as for any policy.
 core::Policy apply_dunning_settings(const core::Policy& base, const DunningSettings& settings);
 
+// The policy for a debtor whose settings are kept as settings_text() (the state store, a state
+// file's "dunning_settings"): parse_settings_text() + apply_dunning_settings(), not validated.
+// kInvalidInput: text parse_settings_text() refuses. The DATEV adapter's debtor_policy() and the
+// commands that read a state file (sync::DebtorPolicyFn) both use it.
+core::Result<core::Policy> debtor_policy(const core::Policy& base, std::string_view settings);
+
 }  // namespace mahnwerk::datev

@@ -10,6 +10,7 @@
 
 #include "connector/core/proposal.h"
 #include "connector/sync/audit.h"
+#include "connector/sync/debtor_policies.h"
 #include "connector/sync/failpoint.h"
 #include "connector/sync/lease.h"
 #include "connector/sync/reconcile.h"
@@ -361,77 +362,23 @@ class Job {
   }
 
   // The Mahnvorschlag with every debtor under its own policy: the tenant's, or the tenant's with
-  // the debtor's own dunning settings applied (Adapter::debtor_policy). The core proposes under
-  // one policy, so each distinct text of settings costs one more run over the state, of which
-  // the notices, skips and final actions of its debtors are kept. A debtor whose settings give
-  // no valid policy (a Mahngebühr above the material cost of a letter, ...) gets no notice and
-  // a warning. The commit plan explains charges with the tenant's policy: the settings change
-  // amounts, limits and days, never level names, channels or the material cost.
+  // the debtor's own dunning settings applied (Adapter::debtor_policy; debtor_policies.h). A
+  // debtor whose settings give no valid policy gets no notice and a warning. The commit plan
+  // explains charges with the tenant's policy: the settings change amounts, limits and days,
+  // never level names, channels or the material cost.
   core::Result<core::Proposal> propose_all(Transaction& tx, const core::State& state) {
     auto settings = tx.load_debtor_settings(s_.tenant);
     if (!settings) return settings.error();
-    if (settings->empty()) return core::propose(state, s_.policy, report_.as_of, *s_.basiszins, s_.calendar);
-
-    constexpr int kTenantPolicy = -1;
-    constexpr int kNoNotice = -2;
-    std::unordered_map<std::string_view, std::size_t> index_of;
-    for (std::size_t i = 0; i < state.debtors.size(); ++i) index_of.emplace(state.debtors[i].id, i);
-    std::vector<int> group(state.debtors.size(), kTenantPolicy);
-    std::vector<core::Policy> policies;
-    std::map<std::string_view, std::pair<int, std::string>> group_of_text;  // settings -> group, why not
-    for (const DebtorSettings& d : *settings) {
-      const auto debtor = index_of.find(d.debtor);
-      if (debtor == index_of.end()) continue;  // no record of that debtor: nothing to dun
-      auto [entry, is_new] = group_of_text.try_emplace(d.settings, kNoNotice, std::string());
-      if (is_new) {
-        auto policy = adapter_.debtor_policy(s_.policy, d.settings);
-        std::string& why = entry->second.second;
-        if (!policy) {
-          why = policy.error().message;
-        } else {
-          for (const auto& e : core::validate(*policy)) why += (why.empty() ? "" : "; ") + e.message;
-        }
-        if (why.empty()) {
-          entry->second.first = static_cast<int>(policies.size());
-          policies.push_back(std::move(policy).value());
-        }
-      }
-      group[debtor->second] = entry->second.first;
-      if (entry->second.first == kNoNotice) {
-        report_.warnings.push_back(
-            "debtor " + d.debtor +
-            ": its own dunning settings give no lawful policy, so no notice: " + entry->second.second);
-      }
-    }
-    std::vector<int> item_group(state.items.size(), kTenantPolicy);
-    for (std::size_t i = 0; i < state.items.size(); ++i) {
-      const auto debtor = index_of.find(state.items[i].debtor);
-      if (debtor != index_of.end()) item_group[i] = group[debtor->second];
-    }
-
-    core::Proposal out;
-    out.as_of = report_.as_of;
-    for (int g = kTenantPolicy; g < static_cast<int>(policies.size()); ++g) {
-      const core::Policy& policy = g == kTenantPolicy ? s_.policy : policies[static_cast<std::size_t>(g)];
-      auto p = core::propose(state, policy, report_.as_of, *s_.basiszins, s_.calendar);
-      if (!p) return p.error();
-      for (auto& n : p->notices) {
-        if (group[n.debtor_index] == g) out.notices.push_back(std::move(n));
-      }
-      for (auto& k : p->skipped) {
-        if (item_group[k.item_index] == g) out.skipped.push_back(std::move(k));
-      }
-      for (auto& f : p->final_actions) {
-        if (group[f.debtor_index] == g) out.final_actions.push_back(std::move(f));
-      }
-    }
-    const auto by_debtor = [](const auto& a, const auto& b) { return a.debtor_index < b.debtor_index; };
-    std::stable_sort(out.notices.begin(), out.notices.end(), by_debtor);
-    std::stable_sort(out.final_actions.begin(), out.final_actions.end(), by_debtor);
-    std::stable_sort(
-        out.skipped.begin(), out.skipped.end(),
-        [](const core::Skipped& a, const core::Skipped& b) { return a.item_index < b.item_index; });
-    return out;
+    auto proposed = propose_with_debtor_settings(
+        state, s_.policy, *settings,
+        [this](const core::Policy& base, std::string_view text) {
+          return adapter_.debtor_policy(base, text);
+        },
+        report_.as_of, *s_.basiszins, s_.calendar);
+    if (!proposed) return proposed.error();
+    DebtorPolicyProposal& result = proposed.value();
+    for (std::string& w : result.warnings) report_.warnings.push_back(std::move(w));
+    return std::move(result.proposal);
   }
 
   // A full delta is the source's whole state: a stored open item it no longer lists was paid or
