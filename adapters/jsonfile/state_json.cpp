@@ -86,6 +86,16 @@ Result<core::Debtor> parse_debtor(const rapidjson::Value& v, const std::string& 
   return d;
 }
 
+// A debtor's own dunning settings (StateDocument), kept as the text the source gave.
+core::Status parse_dunning_settings(const rapidjson::Value& v, const std::string& path,
+                                    const std::string& debtor, std::vector<sync::DebtorSettings>& out) {
+  const Fields f(v, path);
+  std::string text;
+  MW_ASSIGN_OR_RETURN(text, f.optional_string("dunning_settings"));
+  if (!text.empty()) out.push_back({debtor, std::move(text)});
+  return core::Ok{};
+}
+
 Result<core::OpenItem> parse_item(const rapidjson::Value& v, const std::string& path) {
   const Fields f(v, path);
   if (auto s = f.check_object(); !s) return s.error();
@@ -379,6 +389,7 @@ class StateHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Stat
   StateHandler() : pool_(pool_buffer_, sizeof pool_buffer_), record_(&pool_) {}
 
   core::State& state() { return state_; }
+  std::vector<sync::DebtorSettings>& debtor_settings() { return settings_; }
   const std::optional<core::Error>& error() const { return error_; }
   // The root members read so far.
   const std::unordered_set<std::string>& seen() const { return seen_; }
@@ -539,6 +550,9 @@ class StateHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Stat
     switch (section_) {
       case Section::kDebtors:
         status = add(parse_debtor, "debtors", state_.debtors);
+        if (status)
+          status = parse_dunning_settings(record_, element_path("debtors", index_ - 1),
+                                          state_.debtors.back().id, settings_);
         break;
       case Section::kItems:
         status = add(parse_item, "items", state_.items);
@@ -583,6 +597,7 @@ class StateHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Stat
   rapidjson::MemoryPoolAllocator<> pool_;
   rapidjson::Document record_;
   core::State state_;
+  std::vector<sync::DebtorSettings> settings_;
   std::optional<core::Error> error_;
   std::string key_;
   std::unordered_set<std::string> seen_;
@@ -595,7 +610,7 @@ class StateHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Stat
 
 // Parses from `stream`; `where(offset)` gives the {line, column} of a syntax error's offset.
 template <typename Stream, typename Where>
-core::Result<core::State> read_state(Stream& stream, std::string_view source, Where where) {
+core::Result<StateDocument> read_state(Stream& stream, std::string_view source, Where where) {
   StateHandler handler;
   rapidjson::Reader reader;
   const rapidjson::ParseResult result = reader.Parse<kParseFlags>(stream, handler);
@@ -607,12 +622,12 @@ core::Result<core::State> read_state(Stream& stream, std::string_view source, Wh
         std::string(source) + ", line " + std::to_string(line) + ", column " + std::to_string(column));
   }
   if (auto s = check_state(handler.state()); !s) return s.error().within(source);
-  return std::move(handler.state());
+  return StateDocument{std::move(handler.state()), std::move(handler.debtor_settings())};
 }
 
 // Reads through a stream that counts lines as it goes (for input not in memory as a whole).
 template <typename Stream>
-core::Result<core::State> read_state_counting(Stream& input, std::string_view source) {
+core::Result<StateDocument> read_state_counting(Stream& input, std::string_view source) {
   LineCountingStream<Stream> stream(input);
   return read_state(stream, source, [&stream](std::size_t offset) {
     return std::pair<std::size_t, std::size_t>(stream.line(), stream.column_of(offset));
@@ -665,7 +680,7 @@ class MappedFile {
 // Reads a mapped file in one part. (Reading a large file in two parts on two threads saves
 // about a quarter of the reading time, but the second thread's malloc arena keeps about 15 MB
 // more in the peak memory of a 1M-item `propose`, which must stay under 1 GiB.)
-core::Result<core::State> read_mapped(const MappedFile& mapped, std::string_view source) {
+core::Result<StateDocument> read_mapped(const MappedFile& mapped, std::string_view source) {
   const std::string_view text(mapped.data(), mapped.size());
   rapidjson::StringStream stream(mapped.data());
   return read_state(stream, source, [text](std::size_t offset) { return line_column(text, offset); });
@@ -673,26 +688,38 @@ core::Result<core::State> read_mapped(const MappedFile& mapped, std::string_view
 
 }  // namespace
 
-core::Result<core::State> parse_state(std::string_view json, std::string_view source) {
+core::Result<StateDocument> parse_state_document(std::string_view json, std::string_view source) {
   rapidjson::MemoryStream memory(json.data(), json.size());
   return read_state_counting(memory, source);
 }
 
-core::Result<core::State> load_state(const std::string& path) {
+core::Result<StateDocument> load_state_document(const std::string& path) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
     return core::Error{core::ErrorKind::kNotFound, std::string("cannot open: ") + std::strerror(errno), path};
   }
-  core::Result<core::State> state = core::State{};
+  core::Result<StateDocument> document = StateDocument{};
   if (const MappedFile mapped(fileno(file)); mapped.data() != nullptr) {
-    state = read_mapped(mapped, path);
+    document = read_mapped(mapped, path);
   } else {
     char buffer[1 << 16];
     rapidjson::FileReadStream input(file, buffer, sizeof buffer);
-    state = read_state_counting(input, path);
+    document = read_state_counting(input, path);
   }
   std::fclose(file);
-  return state;
+  return document;
+}
+
+core::Result<core::State> parse_state(std::string_view json, std::string_view source) {
+  auto document = parse_state_document(json, source);
+  if (!document) return document.error();
+  return std::move(document.value().state);
+}
+
+core::Result<core::State> load_state(const std::string& path) {
+  auto document = load_state_document(path);
+  if (!document) return document.error();
+  return std::move(document.value().state);
 }
 
 }  // namespace mahnwerk::jsonfile

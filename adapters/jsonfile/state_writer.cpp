@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string_view>
+#include <unordered_map>
 
 #include "connector/core/basiszins.h"
 
@@ -16,7 +17,12 @@ using Writer = rapidjson::Writer<rapidjson::OStreamWrapper>;
 
 class StateWriter {
  public:
-  explicit StateWriter(Writer& w) : w_(w) {}
+  // `settings`: the debtors' own dunning settings, written into their records.
+  StateWriter(Writer& w, std::span<const sync::DebtorSettings> settings) : w_(w) {
+    for (const sync::DebtorSettings& d : settings) {
+      if (!d.settings.empty()) settings_of_.emplace(d.debtor, d.settings);
+    }
+  }
 
   void key(std::string_view k) { w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
   void string(std::string_view k, std::string_view v) {
@@ -82,6 +88,8 @@ class StateWriter {
     nonempty("block_reason", d.block_reason);
     flag("insolvent", d.insolvent);
     if (d.agreed_interest_bp) string("agreed_interest_rate", core::format_percent_bp(*d.agreed_interest_bp));
+    if (const auto own = settings_of_.find(d.id); own != settings_of_.end())
+      string("dunning_settings", own->second);
     w_.EndObject();
   }
 
@@ -181,16 +189,18 @@ class StateWriter {
 
  private:
   Writer& w_;
+  std::unordered_map<std::string_view, std::string_view> settings_of_;
 };
 
 bool has_creditor(const core::Creditor& c) { return !c.name.empty() || !c.iban.empty(); }
 
 }  // namespace
 
-void write_state(std::ostream& out, const core::State& state) {
+void write_state(std::ostream& out, const core::State& state,
+                 std::span<const sync::DebtorSettings> debtor_settings) {
   rapidjson::OStreamWrapper stream(out);
   Writer writer(stream);
-  StateWriter w(writer);
+  StateWriter w(writer, debtor_settings);
   writer.StartObject();
   if (has_creditor(state.creditor)) w.creditor(state.creditor);
   w.list("debtors", state.debtors, &StateWriter::debtor);

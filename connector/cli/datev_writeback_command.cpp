@@ -23,6 +23,7 @@
 #include "adapters/jsonfile/state_writer.h"
 #include "connector/cli/commands.h"
 #include "connector/cli/exit_codes.h"
+#include "connector/cli/state_proposal.h"
 #include "connector/core/proposal.h"
 #include "connector/sync/outbox_key.h"
 
@@ -109,7 +110,7 @@ int run_import(const ImportArgs& args) {
     state.plans = std::move(history->plans);
   }
   std::ostringstream json;
-  jsonfile::write_state(json, state);
+  jsonfile::write_state(json, state, delta->debtor_settings);
   if (auto s = write_whole(args.out, json.str()); !s) return report(s.error());
   std::map<std::string, core::Money> open;
   for (const core::OpenItem& item : state.items) {
@@ -153,12 +154,12 @@ int run_writeback(WritebackArgs args) {
   if (!calendar) return report(calendar.error());
   auto table = load_basiszins_table(args.law);
   if (!table) return report(table.error());
-  auto state = jsonfile::load_state(args.input);
-  if (!state) return report(state.error());
-  core::Proposal proposal;
-  core::ProposalEngine engine(policy, *table, *calendar);
-  if (auto st = engine.propose_into(*state, *as_of, proposal); !st)
-    return report(st.error().within(args.input));
+  auto document = jsonfile::load_state_document(args.input);
+  if (!document) return report(document.error());
+  const core::State* state = &document->state;
+  auto proposed = propose_state_file(*document, policy, *as_of, *table, *calendar);
+  if (!proposed) return report(proposed.error().within(args.input));
+  const core::Proposal& proposal = *proposed;
 
   // The same write-backs the sync job's commit plan creates: one per charge, keyed by
   // (tenant, kind, item, charge kind:level), so a later sync run finds them written.

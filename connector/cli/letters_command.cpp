@@ -17,6 +17,7 @@
 #include "adapters/jsonfile/state_json.h"
 #include "connector/cli/commands.h"
 #include "connector/cli/exit_codes.h"
+#include "connector/cli/state_proposal.h"
 #include "connector/core/claim.h"
 #include "connector/core/events.h"
 #include "connector/core/letter.h"
@@ -154,9 +155,10 @@ int run(LettersArgs args) {
   if (!table) return report(table.error());
   auto templates = load_templates(templates_dir(args));
   if (!templates) return report(templates.error());
-  auto state = jsonfile::load_state(args.input);
-  if (!state) return report(state.error());
-  auto proposal = core::propose(*state, *policy, *as_of, *table, *calendar);
+  auto document = jsonfile::load_state_document(args.input);
+  if (!document) return report(document.error());
+  const core::State* state = &document->state;
+  auto proposal = propose_state_file(*document, *policy, *as_of, *table, *calendar);
   if (!proposal) return report(proposal.error().within(args.input));
   // Positive letters need the claims only for plain payments' balances; propose() keeps its own.
   auto claims = core::ClaimEngine(*table, *calendar, policy->claim).compute(*state, *as_of);

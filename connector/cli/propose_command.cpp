@@ -7,6 +7,7 @@
 #include "connector/cli/commands.h"
 #include "connector/cli/exit_codes.h"
 #include "connector/cli/json_output.h"
+#include "connector/cli/state_proposal.h"
 #include "connector/core/proposal.h"
 
 namespace mahnwerk::cli {
@@ -151,22 +152,18 @@ int run(ProposeArgs args) {
   if (!calendar) return report(calendar.error());
   auto table = load_basiszins_table(args.law);
   if (!table) return report(table.error());
-  auto state = jsonfile::load_state(args.input);
-  if (!state) return report(state.error());
-  core::Proposal proposal;
-  {
-    // Scoped: the engine's claims are freed before the output is written. Charge texts are
-    // rendered one at a time while writing (the table prints none).
-    core::ProposalEngine engine(*policy, *table, *calendar);
-    engine.set_charge_explanations(false);
-    engine.set_one_shot(true);
-    if (auto st = engine.propose_into(*state, *as_of, proposal); !st)
-      return report(st.error().within(args.input));
-  }
+  auto document = jsonfile::load_state_document(args.input);
+  if (!document) return report(document.error());
+  const core::State* state = &document->state;
+  // The engines' claims are freed before the output is written. Charge texts are rendered one at
+  // a time while writing (the table prints none).
+  auto proposal = propose_state_file(*document, *policy, *as_of, *table, *calendar,
+                                     {.charge_explanations = false, .one_shot = true});
+  if (!proposal) return report(proposal.error().within(args.input));
   if (args.json) {
-    print_json(proposal, *state, *policy);
+    print_json(*proposal, *state, *policy);
   } else {
-    print_table(proposal, *state, *policy);
+    print_table(*proposal, *state, *policy);
   }
   return kExitOk;
 }

@@ -4,12 +4,17 @@
 # `stdout`, `stderr` and `exit`. The source root in the outputs is written as @SRC@, the folder as
 # @TMP@. An optional `files` lists paths relative to @TMP@ (one per line) that the command must
 # have written; each one for which `out/<path>` exists in the case folder must match it byte for byte.
+# An optional `input/` folder is copied into @TMP@ first (files a command moves or changes, such as
+# a DATEV inbox).
 # With MAHNWERK_UPDATE_GOLDEN=1 in the environment the expected files (`out/` included) are
 # rewritten instead.
 get_filename_component(case_name "${CASE}" NAME)
 set(tmp "${CMAKE_CURRENT_BINARY_DIR}/tmp/${case_name}")
 file(REMOVE_RECURSE "${tmp}")
 file(MAKE_DIRECTORY "${tmp}")
+if(IS_DIRECTORY "${CASE}/input")
+  file(COPY "${CASE}/input/" DESTINATION "${tmp}")
+endif()
 
 file(STRINGS "${CASE}/args" raw_args)
 set(args "")

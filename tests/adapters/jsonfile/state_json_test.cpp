@@ -189,6 +189,8 @@ TEST(StateJson, BadInputNamesSourceAndField) {
        "S.json, debtors[0].agreed_interest_rate", ""},
       {R"({"items": [{"id": "i", "debtor": "D", "invoice_date": "2025-02-03", "amount": "1", "interest_blocked": 1}]})",
        "S.json, items[0].interest_blocked", ""},
+      {R"({"debtors": [{"id": "D1", "kind": "business"}, {"id": "D2", "kind": "business", "dunning_settings": true}]})",
+       "S.json, debtors[1].dunning_settings", ""},
   };
   for (const auto& c : cases) {
     auto state = parse_state(c.json, "S.json");
@@ -198,6 +200,26 @@ TEST(StateJson, BadInputNamesSourceAndField) {
     EXPECT_NE(state.error().message.find(c.message_part), std::string::npos)
         << c.json << " -> " << state.error().message;
   }
+}
+
+TEST(StateJson, ReadsTheDebtorsOwnDunningSettingsBesideTheState) {
+  const char* json = R"({"debtors": [
+      {"id": "10100", "kind": "consumer"},
+      {"id": "10200", "kind": "consumer", "dunning_settings": "fee=own;fee2=0.50 EUR"},
+      {"id": "10300", "kind": "consumer", "block_until": "9999-12-31", "dunning_settings": "mahnung=9"},
+      {"id": "10400", "kind": "consumer", "dunning_settings": ""}]})";
+  auto document = parse_state_document(json, "S.json");
+  ASSERT_TRUE(document.ok()) << document.error().to_string();
+  ASSERT_EQ(document->state.debtors.size(), 4u);
+  ASSERT_EQ(document->debtor_settings.size(), 2u);  // an empty text is none
+  EXPECT_EQ(document->debtor_settings[0].debtor, "10200");
+  EXPECT_EQ(document->debtor_settings[0].settings, "fee=own;fee2=0.50 EUR");
+  EXPECT_EQ(document->debtor_settings[1].debtor, "10300");
+  EXPECT_EQ(document->debtor_settings[1].settings, "mahnung=9");
+  // parse_state() reads the same document and leaves the settings out.
+  auto state = parse_state(json, "S.json");
+  ASSERT_TRUE(state.ok()) << state.error().to_string();
+  EXPECT_EQ(state->debtors.size(), 4u);
 }
 
 TEST(StateJson, MissingFileIsNotFound) {

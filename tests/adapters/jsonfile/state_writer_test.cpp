@@ -117,5 +117,41 @@ TEST(StateWriter, WritesAgreedRateAndZinssperreOnlyWhenSet) {
   EXPECT_EQ(json.find("interest_blocked"), json.rfind("interest_blocked")) << json;  // once
 }
 
+TEST(StateWriter, RoundTripsTheDebtorsOwnDunningSettings) {
+  core::State s;
+  for (const char* id : {"10100", "10200", "10300"}) {
+    core::Debtor d;
+    d.id = id;
+    d.kind = core::DebtorKind::kConsumer;
+    s.debtors.push_back(d);
+  }
+  const std::vector<sync::DebtorSettings> settings = {
+      {"10300", "mahnung=9"},
+      {"10200", "fee=own;fee2=0.50 EUR"},
+      {"99999", "fee=none"},  // no such debtor: not written
+      {"10100", ""},          // none
+  };
+  std::ostringstream out;
+  write_state(out, s, settings);
+  const std::string json = out.str();
+  EXPECT_EQ(json.find("99999"), std::string::npos) << json;
+  EXPECT_EQ(json.find("fee=none"), std::string::npos) << json;
+  auto back = parse_state_document(json, "W.json");
+  ASSERT_TRUE(back.ok()) << back.error().to_string() << "\n" << json;
+  ASSERT_EQ(back->debtor_settings.size(), 2u);  // in the order of the debtors
+  EXPECT_EQ(back->debtor_settings[0].debtor, "10200");
+  EXPECT_EQ(back->debtor_settings[0].settings, "fee=own;fee2=0.50 EUR");
+  EXPECT_EQ(back->debtor_settings[1].debtor, "10300");
+  EXPECT_EQ(back->debtor_settings[1].settings, "mahnung=9");
+  // Written again, the document is the same, byte for byte.
+  std::ostringstream again;
+  write_state(again, back->state, back->debtor_settings);
+  EXPECT_EQ(again.str(), json);
+  // Without settings nothing is written for them.
+  std::ostringstream plain;
+  write_state(plain, s);
+  EXPECT_EQ(plain.str().find("dunning_settings"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mahnwerk::jsonfile
