@@ -10,19 +10,17 @@
 #include <vector>
 
 #include "tests/cli/process.h"
+#include "tests/support/temp_dir.h"
 
 namespace mahnwerk {
 namespace {
+
+using testing::source_dir;
 
 using testing::ProcessResult;
 using testing::read_file;
 using testing::run_mahnwerk;
 using testing::TempDir;
-
-std::string source_dir() {
-  const char* dir = std::getenv("MAHNWERK_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
 
 // The EXTF rows of `text` (after header and heading line) that post to `konto` on `gegenkonto`.
 std::vector<std::string> postings(const std::string& text, const std::string& konto,

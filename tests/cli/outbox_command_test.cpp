@@ -8,29 +8,16 @@
 #include <stdexcept>
 
 #include "connector/store/sqlite_store.h"
+#include "tests/support/temp_dir.h"
 #include "tests/sync/process_runner.h"
 
 namespace mahnwerk::cli {
 namespace {
 
+using testing::TempDir;
+
 using sync::OutboxState;
 using testing::ProcessResult;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = "/tmp/mahnwerk_outbox_cli_test_XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 void check(const core::Status& s) {
   if (!s) throw std::runtime_error(s.error().to_string());
@@ -92,7 +79,7 @@ class OutboxCommandTest : public ::testing::Test {
     return std::move(tx->list_audit(tenant)).value();
   }
 
-  TempDir dir_;
+  TempDir dir_{"mahnwerk_outbox_cli_test"};
 };
 
 TEST_F(OutboxCommandTest, ListShowsWhatNeedsAttentionInCreationOrder) {

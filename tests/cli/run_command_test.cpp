@@ -9,18 +9,16 @@
 
 #include "connector/store/sqlite_store.h"
 #include "tests/cli/process.h"
+#include "tests/support/temp_dir.h"
 
 namespace mahnwerk {
 namespace {
 
+using testing::source_dir;
+
 using testing::LoggingProcess;
 using testing::run_mahnwerk;
 using testing::TempDir;
-
-std::string source_dir() {
-  const char* dir = std::getenv("MAHNWERK_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
 
 void write(const std::string& path, const std::string& text) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());

@@ -11,19 +11,17 @@
 #include <vector>
 
 #include "tests/cli/process.h"
+#include "tests/support/temp_dir.h"
 
 namespace mahnwerk {
 namespace {
+
+using testing::source_dir;
 
 using testing::ProcessResult;
 using testing::read_file;
 using testing::run_mahnwerk;
 using testing::TempDir;
-
-std::string source_dir() {
-  const char* dir = std::getenv("MAHNWERK_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
 
 void write(const std::string& path, const std::string& text) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());

@@ -13,9 +13,12 @@
 
 #include "connector/store/sqlite_store.h"
 #include "tests/cli/process.h"
+#include "tests/support/temp_dir.h"
 
 namespace mahnwerk {
 namespace {
+
+using testing::source_dir;
 
 using testing::read_file;
 using testing::run_mahnwerk;
@@ -34,11 +37,6 @@ const Tenant kBravo{"bravo", "BRAVOQ", "2222.22", "s3cr3t-bravo-91c2e4"};
 void write(const std::string& path, const std::string& text) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   std::ofstream(path) << text;
-}
-
-std::string source_dir() {
-  const char* dir = std::getenv("MAHNWERK_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
 }
 
 // Everything below `dir` as one string (file names included): where a leak would show.

@@ -19,21 +19,18 @@
 #include "connector/sync/job.h"
 #include "tests/adapters/http/test_pki.h"
 #include "tests/sim/sim_server.h"
+#include "tests/support/temp_dir.h"
 
 namespace mahnwerk {
 namespace {
+
+using testing::source_dir;
 
 using sim::Created;
 using sim::Data;
 using sim::Invoice;
 using sim::SimServer;
 using sim::System;
-
-std::string source_dir() {
-  const char* dir = std::getenv("MAHNWERK_SOURCE_DIR");
-  if (dir == nullptr) throw std::runtime_error("MAHNWERK_SOURCE_DIR is not set");
-  return dir;
-}
 
 class NoSleep final : public sync::Sleeper {
  public:

@@ -15,33 +15,18 @@
 #include "adapters/jsonfile/state_json.h"
 #include "connector/core/date.h"
 #include "connector/store/sqlite_schema.h"
+#include "tests/support/temp_dir.h"
 
 namespace mahnwerk::store {
 namespace {
+
+using testing::TempDir;
 
 using core::ErrorKind;
 using core::make_date;
 using core::Money;
 using std::chrono::seconds;
 using std::chrono::sys_seconds;
-
-// A fresh folder under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = "/tmp/mahnwerk_store_test_XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(std::string_view name) const { return path_ + "/" + std::string(name); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 Money eur(std::int64_t cents) { return Money(cents, core::Currency::eur()); }
 Money chf(std::int64_t cents) { return Money(cents, *core::Currency::from_code("CHF")); }
@@ -317,7 +302,7 @@ int raw_sql_code(const std::string& path, const char* sql) {
 // --- round trips
 
 TEST(SqliteStore, RoundTripsAWholeStateFieldByField) {
-  TempDir dir;
+  TempDir dir{"mahnwerk_store_test"};
   for (const std::string& path : {std::string(kInMemory), dir.file("state.db")}) {
     SCOPED_TRACE(path);
     auto store = open_or_die(path);
@@ -490,7 +475,7 @@ TEST(SqliteStore, TenantsAreIsolated) {
 // --- history: nothing charged twice
 
 TEST(SqliteStore, SecondChargeForSameItemKindAndLevelIsRefused) {
-  TempDir dir;
+  TempDir dir{"mahnwerk_store_test"};
   auto store = open_or_die(dir.file("state.db"));
   add_tenant(*store, "t");
   const core::ChargeRecord fee{"RE-1", core::ChargeKind::kFee, 1, eur(500), make_date(2025, 5, 10)};
@@ -595,7 +580,7 @@ TEST(SqliteStore, OutboxMovesAlongItsStateMachine) {
 // --- audit
 
 TEST(SqliteStore, AuditEventsAreChainedAndAppendOnly) {
-  TempDir dir;
+  TempDir dir{"mahnwerk_store_test"};
   const std::string path = dir.file("state.db");
   {
     auto store = open_or_die(path);
@@ -696,7 +681,7 @@ TEST(SqliteStore, LeaseHasOneHolderUntilItExpires) {
 }
 
 TEST(SqliteStore, LeaseIsSharedBetweenProcessesOfOneFile) {
-  TempDir dir;
+  TempDir dir{"mahnwerk_store_test"};
   auto first = open_or_die(dir.file("state.db"));
   auto second = open_or_die(dir.file("state.db"));
   add_tenant(*first, "t");
@@ -782,7 +767,7 @@ TEST(SqliteStore, ProposalDecisionsAreFinal) {
 }
 
 TEST(SqliteStore, DatabaseAllowsOnePendingProposalPerTenant) {
-  TempDir dir;
+  TempDir dir{"mahnwerk_store_test"};
   const std::string path = dir.file("state.db");
   {
     auto store = open_or_die(path);
@@ -847,7 +832,7 @@ TEST(SqliteStore, CountsOutboxEntriesByState) {
 // --- transactions
 
 TEST(SqliteStore, RolledBackTransactionLeavesNothing) {
-  TempDir dir;
+  TempDir dir{"mahnwerk_store_test"};
   auto store = open_or_die(dir.file("state.db"));
   add_tenant(*store, "t");
   auto write_everything = [](sync::Transaction& tx) {
@@ -892,7 +877,7 @@ TEST(SqliteStore, OneTransactionAtATimeAndReadOnlyRefusesWrites) {
 }
 
 TEST(SqliteStore, BusyFileIsUnavailable) {
-  TempDir dir;
+  TempDir dir{"mahnwerk_store_test"};
   auto first = open_or_die(dir.file("state.db"));
   auto second = open_or_die(dir.file("state.db"), SqliteOptions{std::chrono::milliseconds{20}});
   auto holding = begin_or_die(*first);
@@ -906,7 +891,7 @@ TEST(SqliteStore, BusyFileIsUnavailable) {
 // --- files, migrations, damage
 
 TEST(SqliteStore, FreshFileIsMigratedPrivateAndInWalMode) {
-  TempDir dir;
+  TempDir dir{"mahnwerk_store_test"};
   const std::string path = dir.file("state.db");
   {
     auto store = open_or_die(path);
@@ -936,7 +921,7 @@ TEST(SqliteStore, FreshFileIsMigratedPrivateAndInWalMode) {
 // A state file of schema version 2 (before the agreed rate and the Zinssperre were columns),
 // written by the released migrations themselves, with a debtor and an item in the old shape.
 TEST(SqliteStore, VersionTwoFileMigratesAndKeepsItsRecords) {
-  TempDir dir;
+  TempDir dir{"mahnwerk_store_test"};
   const std::string path = dir.file("state.db");
   std::string old_schema;
   for (const Migration& m : migrations()) {
@@ -982,7 +967,7 @@ VALUES ('t', '10000/RE-1', 'RE-1', '10000', '2025-04-01', '2025-04-15', 0, NULL,
 }
 
 TEST(SqliteStore, NewerSchemaIsRefused) {
-  TempDir dir;
+  TempDir dir{"mahnwerk_store_test"};
   const std::string path = dir.file("state.db");
   open_or_die(path);
   raw_sql(path, "PRAGMA user_version = 999");
@@ -1021,7 +1006,7 @@ std::string read_file(const std::string& path) {
 }
 
 TEST(SqliteStore, TextFileIsRefused) {
-  TempDir dir;
+  TempDir dir{"mahnwerk_store_test"};
   const std::string path = dir.file("notes.txt");
   write_file(path, "Mahnwesen notes\nnothing to see here, this is not a database at all, but long enough. " +
                        std::string(200, 'x'));
@@ -1033,7 +1018,7 @@ TEST(SqliteStore, TextFileIsRefused) {
 }
 
 TEST(SqliteStore, ForeignSqliteDatabaseIsRefused) {
-  TempDir dir;
+  TempDir dir{"mahnwerk_store_test"};
   const std::string path = dir.file("other.db");
   raw_sql(path, "CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('Anna')");
   auto store = open_sqlite_store(path);
@@ -1047,7 +1032,7 @@ TEST(SqliteStore, ForeignSqliteDatabaseIsRefused) {
 }
 
 TEST(SqliteStore, TruncatedDatabaseIsAClearError) {
-  TempDir dir;
+  TempDir dir{"mahnwerk_store_test"};
   const std::string good = dir.file("good.db");
   {
     auto store = open_or_die(good);
@@ -1072,7 +1057,7 @@ TEST(SqliteStore, TruncatedDatabaseIsAClearError) {
 }
 
 TEST(SqliteStore, OverwrittenPagesAreAClearError) {
-  TempDir dir;
+  TempDir dir{"mahnwerk_store_test"};
   const std::string good = dir.file("good.db");
   {
     auto store = open_or_die(good);
@@ -1097,7 +1082,7 @@ TEST(SqliteStore, OverwrittenPagesAreAClearError) {
 }
 
 TEST(SqliteStore, FolderOrMissingParentIsAClearError) {
-  TempDir dir;
+  TempDir dir{"mahnwerk_store_test"};
   expect_clear_failure(dir.path());
   auto missing = open_sqlite_store(dir.file("no/such/folder/state.db"));
   ASSERT_FALSE(missing.ok());
@@ -1108,7 +1093,7 @@ TEST(SqliteStore, FolderOrMissingParentIsAClearError) {
 // --- default location
 
 TEST(SqliteStore, DefaultStatePathFollowsSystemdThenXdgThenHome) {
-  TempDir dir;
+  TempDir dir{"mahnwerk_store_test"};
   std::map<std::string, std::string, std::less<>> env;
   const EnvLookup lookup = [&env](std::string_view name) -> std::optional<std::string> {
     auto found = env.find(name);

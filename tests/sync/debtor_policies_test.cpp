@@ -12,17 +12,14 @@
 
 #include "adapters/jsonfile/basiszins_json.h"
 #include "adapters/jsonfile/policy_json.h"
+#include "tests/support/temp_dir.h"
 
 namespace mahnwerk::sync {
 namespace {
 
-using core::make_date;
+using testing::source_dir;
 
-std::string source_dir() {
-  const char* dir = std::getenv("MAHNWERK_SOURCE_DIR");
-  if (dir == nullptr) throw std::runtime_error("MAHNWERK_SOURCE_DIR is not set");
-  return dir;
-}
+using core::make_date;
 
 core::Money eur(std::int64_t cents) { return core::Money(cents, core::Currency::eur()); }
 

@@ -15,30 +15,17 @@
 #include <stdexcept>
 
 #include "connector/store/sqlite_store.h"
+#include "tests/support/temp_dir.h"
 
 namespace mahnwerk::sync {
 namespace {
+
+using testing::TempDir;
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using std::chrono::sys_seconds;
 using S = OutboxState;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = "/tmp/mahnwerk_drain_test_XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // One scripted push: what the adapter answers and whether the request reached the remote side
 // (an ambiguous timeout may or may not have).
@@ -100,7 +87,7 @@ class ScriptedAdapter final : public Adapter {
 
   std::deque<Step> script;
   bool whole_batches = false;
-  bool answer_nothing = false;  // a broken adapter: no result for a batch
+  bool answer_nothing = false;       // a broken adapter: no result for a batch
   std::vector<std::size_t> batches;  // sizes of the push_batch calls
   bool lookup_unknown = false;
   std::vector<std::string> pushes;
@@ -184,7 +171,7 @@ class DrainTest : public ::testing::Test {
     return std::move(report).value();
   }
 
-  TempDir dir_;
+  TempDir dir_{"mahnwerk_drain_test"};
   std::unique_ptr<store::SqliteStore> store_;
   ManualClock clock_{sys_seconds(seconds(1'751'263'200))};  // 2025-06-30T06:00:00Z
   ClockSleeper sleeper_{clock_};

@@ -21,20 +21,17 @@
 #include "connector/store/sqlite_store.h"
 #include "connector/sync/failpoint.h"
 #include "connector/sync/job.h"
+#include "tests/support/temp_dir.h"
 
 namespace mahnwerk::sync {
 namespace {
+
+using testing::source_dir;
 
 using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::sys_days;
 using std::chrono::sys_seconds;
-
-std::string source_dir() {
-  const char* dir = std::getenv("MAHNWERK_SOURCE_DIR");
-  if (dir == nullptr) throw std::runtime_error("MAHNWERK_SOURCE_DIR is not set");
-  return dir;
-}
 
 void write(const std::string& path, const std::string& text) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());

@@ -18,9 +18,13 @@
 #include "connector/store/sqlite_store.h"
 #include "connector/sync/job.h"
 #include "tests/adapters/datev/datev_test_util.h"
+#include "tests/support/temp_dir.h"
 
 namespace mahnwerk::sync {
 namespace {
+
+using testing::source_dir;
+using testing::TempDir;
 
 using core::make_date;
 using datev::testing::booking;
@@ -28,28 +32,6 @@ using datev::testing::buchungsstapel;
 using datev::testing::heading;
 using datev::testing::kDebitorenHeader;
 using datev::testing::record;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = "/tmp/mahnwerk_job_datev_test_XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(std::string_view name) const { return path_ + "/" + std::string(name); }
-
- private:
-  std::string path_;
-};
-
-std::string source_dir() {
-  const char* dir = std::getenv("MAHNWERK_SOURCE_DIR");
-  if (dir == nullptr) throw std::runtime_error("MAHNWERK_SOURCE_DIR is not set");
-  return dir;
-}
 
 void write_file(const std::string& path, const std::string& bytes) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
@@ -141,7 +123,7 @@ class JobDatevTest : public ::testing::Test {
     return out;
   }
 
-  TempDir dir_;
+  TempDir dir_{"mahnwerk_job_datev_test"};
   ManualClock clock_;
   std::unique_ptr<store::SqliteStore> store_;
   std::optional<core::BasiszinsTable> table_;

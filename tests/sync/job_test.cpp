@@ -16,9 +16,13 @@
 #include "adapters/jsonfile/basiszins_json.h"
 #include "adapters/jsonfile/policy_json.h"
 #include "connector/store/sqlite_store.h"
+#include "tests/support/temp_dir.h"
 
 namespace mahnwerk::sync {
 namespace {
+
+using testing::source_dir;
+using testing::TempDir;
 
 using core::ErrorKind;
 using core::make_date;
@@ -28,29 +32,7 @@ using std::chrono::seconds;
 using std::chrono::sys_days;
 using std::chrono::sys_seconds;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = "/tmp/mahnwerk_job_test_XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(std::string_view name) const { return path_ + "/" + std::string(name); }
-
- private:
-  std::string path_;
-};
-
 Money eur(std::int64_t cents) { return Money(cents, core::Currency::eur()); }
-
-std::string source_dir() {
-  const char* dir = std::getenv("MAHNWERK_SOURCE_DIR");
-  if (dir == nullptr) throw std::runtime_error("MAHNWERK_SOURCE_DIR is not set");
-  return dir;
-}
 
 // 06:00 UTC on a day.
 sys_seconds morning(core::Date day) { return sys_seconds{sys_days{day}} + hours{6}; }
@@ -233,7 +215,7 @@ class JobTest : public ::testing::Test {
     return out;
   }
 
-  TempDir dir_;
+  TempDir dir_{"mahnwerk_job_test"};
   std::unique_ptr<store::SqliteStore> store_;
   std::optional<core::BasiszinsTable> table_;
   ManualClock clock_;

@@ -2,6 +2,7 @@
 // cursor, rejected rows with file and field, payment ids, the write-back file's idempotency
 // across adapter instances, and recovery from a line torn by a crash.
 #include "adapters/jsonfile/folder_adapter.h"
+#include "tests/support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -15,24 +16,10 @@
 namespace mahnwerk::jsonfile {
 namespace {
 
+using testing::TempDir;
+
 using std::chrono::seconds;
 using std::chrono::sys_seconds;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = "/tmp/mahnwerk_folder_adapter_test_XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 void write(const std::string& path, std::string_view text) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
@@ -85,7 +72,7 @@ class FolderAdapterTest : public ::testing::Test {
     return std::make_unique<FolderAdapter>(FolderSettings{inbox(), outbox()}, clock_);
   }
 
-  TempDir dir_;
+  TempDir dir_{"mahnwerk_folder_adapter_test"};
   sync::ManualClock clock_{sys_seconds(seconds(1'751'263'200))};  // 2025-06-30T06:00:00Z
 };
 
@@ -267,8 +254,8 @@ TEST_F(FolderAdapterTest, ARepeatedKeyLandsWithoutASecondLineAcrossInstances) {
 TEST_F(FolderAdapterTest, ABatchWritesEachNewKeyOnceAndNamesEveryEntrysLine) {
   ASSERT_EQ(make()->push(entry("k1")).outcome, sync::PushOutcome::kLanded);
   auto a = make();
-  const std::vector<sync::OutboxEntry> batch{entry("k2"), entry("k1"), entry("bad", "{amount: 5"), entry("k3"),
-                                             entry("k2")};
+  const std::vector<sync::OutboxEntry> batch{entry("k2"), entry("k1"), entry("bad", "{amount: 5"),
+                                             entry("k3"), entry("k2")};
   const auto results = a->push_batch(batch);
   ASSERT_EQ(results.size(), batch.size());
   const std::pair<sync::PushOutcome, std::string> expected[] = {
