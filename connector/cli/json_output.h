@@ -32,8 +32,10 @@ class StdoutStream {
     if (current_ == end_) hand_off();
     *current_++ = c;
   }
-  // Put() for each of `n` bytes, copied in blocks.
+  // Put() for each of `n` bytes, copied in blocks. `data` may be null when n is 0 (an empty
+  // string_view): memcpy must not see it then.
   void write(const char* data, std::size_t n) {
+    if (n == 0) return;
     while (n > static_cast<std::size_t>(end_ - current_)) {
       const auto room = static_cast<std::size_t>(end_ - current_);
       std::memcpy(current_, data, room);
