@@ -19,6 +19,7 @@
 #include "connector/sync/job.h"
 #include "tests/adapters/http/test_pki.h"
 #include "tests/sim/sim_server.h"
+#include "tests/support/bundled_config.h"
 #include "tests/support/temp_dir.h"
 
 namespace mahnwerk {
@@ -83,15 +84,11 @@ class Tenant {
     auto opened = store::open_sqlite_store(dir_.path() + "/mahnwerk.db");
     if (!opened) throw std::runtime_error(opened.error().to_string());
     store_ = std::move(opened).value();
-    auto table = jsonfile::load_basiszins(source_dir() + "/config/basiszins.json");
-    if (!table) throw std::runtime_error(table.error().to_string());
-    table_.emplace(std::move(table).value());
-    auto policy = jsonfile::load_policy(source_dir() + "/config/policies/standard.json");
-    if (!policy) throw std::runtime_error(policy.error().to_string());
+    table_.emplace(testing::bundled_basiszins());
     settings_.tenant = "e2e";
     settings_.name = "E2E GmbH";
     settings_.creditor.name = "E2E GmbH";
-    settings_.policy = std::move(policy).value();
+    settings_.policy = testing::standard_policy();
     settings_.approval = sync::Approval::kAuto;
     settings_.basiszins = &*table_;
     options_.lease_owner = "e2e:1";

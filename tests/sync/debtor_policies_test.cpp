@@ -12,6 +12,7 @@
 
 #include "adapters/jsonfile/basiszins_json.h"
 #include "adapters/jsonfile/policy_json.h"
+#include "tests/support/bundled_config.h"
 #include "tests/support/temp_dir.h"
 
 namespace mahnwerk::sync {
@@ -28,12 +29,8 @@ core::Money eur(std::int64_t cents) { return core::Money(cents, core::Currency::
 class DebtorPoliciesTest : public ::testing::Test {
  protected:
   DebtorPoliciesTest() {
-    auto table = jsonfile::load_basiszins(source_dir() + "/config/basiszins.json");
-    if (!table) throw std::runtime_error(table.error().to_string());
-    table_.emplace(std::move(table).value());
-    auto policy = jsonfile::load_policy(source_dir() + "/config/policies/standard.json");
-    if (!policy) throw std::runtime_error(policy.error().to_string());
-    policy_ = std::move(policy).value();
+    table_.emplace(testing::bundled_basiszins());
+    policy_ = testing::standard_policy();
     for (const char* id : {"D1", "D2", "D3", "D4"}) {
       core::Debtor d;
       d.id = id;

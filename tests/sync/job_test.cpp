@@ -16,6 +16,7 @@
 #include "adapters/jsonfile/basiszins_json.h"
 #include "adapters/jsonfile/policy_json.h"
 #include "connector/store/sqlite_store.h"
+#include "tests/support/bundled_config.h"
 #include "tests/support/temp_dir.h"
 
 namespace mahnwerk::sync {
@@ -142,15 +143,11 @@ class JobTest : public ::testing::Test {
     auto opened = store::open_sqlite_store(dir_.file("mahnwerk.db"));
     if (!opened) throw std::runtime_error(opened.error().to_string());
     store_ = std::move(opened).value();
-    auto table = jsonfile::load_basiszins(source_dir() + "/config/basiszins.json");
-    if (!table) throw std::runtime_error(table.error().to_string());
-    table_.emplace(std::move(table).value());
-    auto policy = jsonfile::load_policy(source_dir() + "/config/policies/standard.json");
-    if (!policy) throw std::runtime_error(policy.error().to_string());
+    table_.emplace(testing::bundled_basiszins());
     settings_.tenant = "berger";
     settings_.name = "Berger Holz";
     settings_.creditor.name = "Berger Holz GmbH";
-    settings_.policy = std::move(policy).value();
+    settings_.policy = testing::standard_policy();
     settings_.approval = Approval::kAuto;
     settings_.basiszins = &*table_;
     options_.lease_owner = "test:1";
